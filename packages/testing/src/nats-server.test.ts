@@ -1,0 +1,96 @@
+import { existsSync } from "node:fs";
+import { connect } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort } from "./free-port.js";
+import { findNatsServer, type NatsServer, startNatsServer } from "./nats-server.js";
+
+/** The server's INFO line as an object, or the connection error's code. */
+function info(port: number): Promise<Record<string, unknown> | string> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    let data = "";
+    socket.on("error", (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+    socket.on("data", (chunk) => {
+      data += chunk.toString();
+      const end = data.indexOf("\r\n");
+      if (end === -1) return;
+      socket.destroy();
+      resolve(JSON.parse(data.slice(5, end)) as Record<string, unknown>);
+    });
+  });
+}
+
+describe("freePort", () => {
+  it("returns a port that can be listened on", async () => {
+    const port = await freePort();
+    expect(port).toBeGreaterThan(1024);
+    expect(port).toBeLessThan(65536);
+    expect(await info(port)).toBe("ECONNREFUSED");
+  });
+});
+
+describe("findNatsServer", () => {
+  it("finds the binary (on PATH or in /usr/sbin)", () => {
+    expect(findNatsServer()).toMatch(/\/nats-server$/);
+    expect(findNatsServer("")).toMatch(/\/nats-server$/);
+  });
+});
+
+describe("startNatsServer", () => {
+  const servers: NatsServer[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it("starts a JetStream server on loopback and a free port", async () => {
+    const server = await startNatsServer();
+    servers.push(server);
+    expect(server.url).toBe(`nats://127.0.0.1:${server.port}`);
+    expect(existsSync(server.storeDir)).toBe(true);
+    const i = await info(server.port);
+    expect(i).toMatchObject({ jetstream: true, host: "127.0.0.1", port: server.port });
+  });
+
+  it("starts without JetStream when asked", async () => {
+    const server = await startNatsServer({ jetstream: false });
+    servers.push(server);
+    const i = (await info(server.port)) as Record<string, unknown>;
+    expect(i.jetstream).toBeUndefined();
+  });
+
+  it("restarts on the same port and directory, with a new process", async () => {
+    const server = await startNatsServer();
+    servers.push(server);
+    const { port, storeDir, pid } = server;
+    await server.restart({ signal: "SIGKILL" });
+    expect(server.port).toBe(port);
+    expect(server.storeDir).toBe(storeDir);
+    expect(server.pid).not.toBe(pid);
+    expect(await info(port)).toMatchObject({ jetstream: true, port });
+    await server.restart();
+    expect(await info(port)).toMatchObject({ jetstream: true, port });
+  });
+
+  it("stops the process and removes the directory; stop is idempotent", async () => {
+    const server = await startNatsServer();
+    const pid = server.pid;
+    await server.stop();
+    await server.stop();
+    expect(existsSync(server.storeDir)).toBe(false);
+    expect(await info(server.port)).toBe("ECONNREFUSED");
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect(server.restart()).rejects.toThrow("nats-server was stopped; start a new one");
+  });
+
+  it("names the install command when the binary is missing", async () => {
+    await expect(startNatsServer({ binary: "/nonexistent/nats-server" })).rejects.toThrow(
+      "cannot run nats-server at /nonexistent/nats-server (ENOENT); install it with: apt-get install -y nats-server",
+    );
+  });
+
+  it("reports start-up failures with the server's output", async () => {
+    await expect(startNatsServer({ args: ["--no-such-flag"] })).rejects.toThrow(
+      /nats-server exited during start-up/,
+    );
+  });
+});
