@@ -120,18 +120,19 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const r = await runStorageBench();
+/** The figures as text, one line each. */
+export function formatStorageBench(r: StorageBenchResult, trials = 5): string {
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(10);
-  process.stdout.write(
-    [
-      "storage writes/s (median of 5 trials, 1 KiB values)",
-      `  file store, fsync, sequential awaits  ${fmt(r.fileSequentialWritesPerSec)}`,
-      `  file store, fsync, 64 writers         ${fmt(r.fileConcurrentWritesPerSec)}  (${r.fileConcurrentRecordsPerSync.toFixed(1)} records per fsync)`,
-      `  memory store, sequential awaits       ${fmt(r.memoryWritesPerSec)}`,
-      `  ratio 64 writers / sequential         ${r.concurrentOverSequential.toFixed(1).padStart(10)}x`,
-      `  ratio memory / file sequential        ${r.memoryOverFileSequential.toFixed(1).padStart(10)}x`,
-      "",
-    ].join("\n"),
-  );
+  return [
+    `storage writes/s (median of ${trials} trials, 1 KiB values)`,
+    `  file store, fsync, sequential awaits  ${fmt(r.fileSequentialWritesPerSec)}`,
+    `  file store, fsync, 64 writers         ${fmt(r.fileConcurrentWritesPerSec)}  (${r.fileConcurrentRecordsPerSync.toFixed(1)} records per fsync)`,
+    `  memory store, sequential awaits       ${fmt(r.memoryWritesPerSec)}`,
+    `  ratio 64 writers / sequential         ${r.concurrentOverSequential.toFixed(1).padStart(10)}x`,
+    `  ratio memory / file sequential        ${r.memoryOverFileSequential.toFixed(1).padStart(10)}x`,
+  ].join("\n");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${formatStorageBench(await runStorageBench())}\n`);
 }

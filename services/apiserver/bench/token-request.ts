@@ -177,10 +177,10 @@ function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const figures = await runTokenRequestBench();
+/** The figures as an aligned text table. */
+export function formatTokenRequestBench(figures: readonly AlgorithmFigures[], trials = 5): string {
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US").padStart(8);
-  const lines = ["TokenRequest tokens/s (median of 5 trials; pod-bound, 3607 s, memory store)"];
+  const lines = [`TokenRequest tokens/s (median of ${trials} trials; pod-bound, 3607 s, memory store)`];
   lines.push(
     "  alg    createToken seq  createToken 64  raw signToken  seq/raw  request p50/p99 ms  one signature ms",
   );
@@ -189,5 +189,9 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
       `  ${f.alg}  ${fmt(f.sequentialPerSec)}         ${fmt(f.concurrentPerSec)}        ${fmt(f.rawSignPerSec)}     ${f.overRaw.toFixed(2)}     ${f.requestP50Ms.toFixed(2)} / ${f.requestP99Ms.toFixed(2)}         ${f.signatureMs.toFixed(2)}`,
     );
   }
-  process.stdout.write(`${lines.join("\n")}\n`);
+  return lines.join("\n");
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.write(`${formatTokenRequestBench(await runTokenRequestBench())}\n`);
 }
