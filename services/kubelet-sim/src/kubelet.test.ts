@@ -11,7 +11,7 @@ import { clone, create } from "@bufbuild/protobuf";
 import { newNotFound, type StoredObject, timeFromMs } from "@tokenplane/apimachinery";
 import { generateSigningKey, signToken } from "@tokenplane/crypto";
 import { corev1 } from "@tokenplane/proto";
-import { FakeClock, type Informer, type InformerStats } from "@tokenplane/runtime";
+import { FakeClock, type Informer, type InformerStats, metricValue } from "@tokenplane/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_BEHAVIOUR } from "./behaviour/behaviour.js";
 import type { KubeletApi, ListedKinds } from "./client/kubelet-api.js";
@@ -190,10 +190,13 @@ function newPod(name: string, expirationSeconds: bigint) {
   });
 }
 
-/** Polls (real time) until `check` holds, while the fake clock stands still. */
-async function eventually(what: string, check: () => boolean): Promise<void> {
+/**
+ * Polls (real time) until `check` holds, while the fake clock stands still; `check` may be async
+ * because prom-client metric values are read asynchronously.
+ */
+async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
   for (let i = 0; i < 400; i++) {
-    if (check()) return;
+    if (await check()) return;
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`never happened: ${what}`);
@@ -262,7 +265,7 @@ describe("createKubeletSim with a driven clock", () => {
     expect(cluster.calls).not.toContain("status ns/web Running");
     await clock.advance(1);
     await eventually("Running", () => cluster.pods.get("ns", "web")?.status?.phase === "Running");
-    expect(s.metrics.pods.value({ state: "running" })).toBe(1);
+    expect(await metricValue(s.metrics.registry, "kubelet_sim_pods", { state: "running" })).toBe(1);
 
     // 600 s token: refresh strictly after 480 s from issue.
     await clock.advance(480_000 - 1000);
@@ -270,7 +273,7 @@ describe("createKubeletSim with a driven clock", () => {
     await clock.advance(1);
     await eventually("refreshed token", () => readFileSync(tokenPath("uid-web"), "utf8") !== first);
     expect(cluster.tokenCount()).toBe(2);
-    expect(s.metrics.tokenRefreshLag.count()).toBe(1);
+    expect(await metricValue(s.metrics.registry, "kubelet_sim_token_refresh_lag_seconds")).toBe(1);
 
     // Graceful deletion: 30 s grace from now.
     const deleting = clone(corev1.PodSchema, cluster.pods.get("ns", "web")!);
@@ -283,8 +286,11 @@ describe("createKubeletSim with a driven clock", () => {
     await clock.advance(1000);
     await eventually("deletion confirmed", () => cluster.calls.includes("confirm ns/web"));
     expect(existsSync(path.join(root, "pods", "uid-web"))).toBe(false);
-    await eventually("pod forgotten", () => s.metrics.pods.value({ state: "terminating" }) === 0);
-    expect(s.metrics.tokensCached.value()).toBe(0);
+    await eventually(
+      "pod forgotten",
+      async () => (await metricValue(s.metrics.registry, "kubelet_sim_pods", { state: "terminating" })) === 0,
+    );
+    expect(await metricValue(s.metrics.registry, "kubelet_sim_tokens_cached")).toBe(0);
   });
 
   it("re-adopts a running pod's token after a restart without a TokenRequest or a status write", async () => {
@@ -304,7 +310,10 @@ describe("createKubeletSim with a driven clock", () => {
     const calls = cluster.calls.length;
     const s2 = sim(clock, cluster);
     await s2.start();
-    await eventually("adopted", () => s2.metrics.tokensAdopted.value() === 1);
+    await eventually(
+      "adopted",
+      async () => (await metricValue(s2.metrics.registry, "kubelet_sim_tokens_adopted_total")) === 1,
+    );
     await clock.advance(1000);
     expect(cluster.tokenCount()).toBe(1);
     expect(

@@ -12,13 +12,13 @@ import {
   createInformer,
   type Informer,
   type Logger,
+  type MetricsRegistry,
   type NatsHandles,
 } from "@tokenplane/runtime";
 import type { Behaviour } from "./behaviour/behaviour.js";
 import type { KubeletApi, ListedKinds } from "./client/kubelet-api.js";
 import type { WorkloadMode } from "./config.js";
 import { createKubeletMetrics, type KubeletMetrics } from "./metrics/kubelet-metrics.js";
-import type { MetricsRegistry } from "./metrics/prometheus.js";
 import { NodeManager } from "./nodes/node-manager.js";
 import { PodManager } from "./pods/pod-manager.js";
 import { Binder } from "./scheduling/binder.js";
@@ -42,7 +42,7 @@ export interface KubeletSimConfig {
   ) => Informer<ListedKinds[R]>;
   readonly clock: Clock;
   readonly log: Logger;
-  /** The service's metrics registry; default: private metrics. */
+  /** The service's metrics registry; default: a private one (and informers without metrics). */
   readonly registry?: MetricsRegistry;
   /** `--root-dir`. */
   readonly rootDir: string;
@@ -253,7 +253,7 @@ export function createKubeletSim(config: KubeletSimConfig): KubeletSim {
         {
           nodes: config.nodeNames.length,
           pods: pods.counts(),
-          tokensAdopted: metrics.tokensAdopted.value(),
+          tokensAdopted: pods.tokensAdopted(),
           ms: clock.now() - t0,
         },
         "kubelet-sim started",

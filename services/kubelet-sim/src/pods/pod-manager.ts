@@ -115,6 +115,11 @@ export class PodManager {
   readonly #byNamespace = new Map<string, Set<string>>();
   readonly #states: Record<PodState, number> = { pending: 0, running: 0, terminating: 0 };
   #chownWarned = false;
+  /**
+   * Tokens adopted from disk, beside the counter metric: prom-client reads are asynchronous and the
+   * start-up log wants the number at once.
+   */
+  #tokensAdopted = 0;
 
   constructor(options: PodManagerOptions) {
     this.#o = options;
@@ -123,6 +128,11 @@ export class PodManager {
   /** Pods handled, by state. */
   counts(): Readonly<Record<PodState, number>> {
     return { ...this.#states };
+  }
+
+  /** Tokens cached again from disk (restart re-adoption) since this manager was made. */
+  tokensAdopted(): number {
+    return this.#tokensAdopted;
   }
 
   /** A pod bound to one of this process's nodes was added or changed. */
@@ -483,6 +493,7 @@ export class PodManager {
         }
         tokens.adopt(ns, sa, spec, result.request);
         metrics.tokensAdopted.inc();
+        this.#tokensAdopted++;
       }
       entry.metadataWritten.set(volume.name, decoded.value.tokens.map((r) => r.jti).join(","));
     }

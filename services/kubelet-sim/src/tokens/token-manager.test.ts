@@ -1,5 +1,5 @@
 import { newServiceUnavailable } from "@tokenplane/apimachinery";
-import { FakeClock } from "@tokenplane/runtime";
+import { FakeClock, metricValue } from "@tokenplane/runtime";
 import { describe, expect, it } from "vitest";
 import { isKubeletSimError } from "../errors.js";
 import { createKubeletMetrics } from "../metrics/kubelet-metrics.js";
@@ -65,7 +65,7 @@ describe("TokenManager.getServiceAccountToken (reference §5)", () => {
     expect(second.fetched).toBe(true);
     expect(second.token.request.status.token).toBe("t2");
     expect(api.calls).toHaveLength(2);
-    expect(metrics.tokensCached.value()).toBe(1);
+    expect(await metricValue(metrics.registry, "kubelet_sim_tokens_cached")).toBe(1);
   });
 
   it("subtracts the injected jitter (0.95 → 9 s)", async () => {
@@ -119,7 +119,7 @@ describe("TokenManager.getServiceAccountToken (reference §5)", () => {
     expect(result.token.request.status.token).toBe("t1");
     expect(String(result.refreshError)).toContain("apiserver is down");
     expect(captured.messages()).toContain("Couldn't update token");
-    expect(metrics.tokenRefreshFailures.value()).toBe(1);
+    expect(await metricValue(metrics.registry, "kubelet_sim_token_refresh_failures_total")).toBe(1);
     api.failing = false;
     expect((await manager.getServiceAccountToken("ns", "default", spec)).token.request.status.token).toBe(
       "t3",
@@ -174,7 +174,7 @@ describe("TokenManager garbage collection and DeleteServiceAccountToken", () => 
     expect(manager.size).toBe(1);
     expect(manager.cached("ns", "default", podSpec("long", 3600))).toBeDefined();
     expect(manager.cached("ns", "default", podSpec("short", 30))).toBeUndefined();
-    expect(metrics.tokensCached.value()).toBe(1);
+    expect(await metricValue(metrics.registry, "kubelet_sim_tokens_cached")).toBe(1);
   });
 
   it("drops every entry bound to a pod's uid, and only those", async () => {

@@ -10,9 +10,8 @@
  * jitter per stored token, so the scheduler can wake exactly when the check turns true. Each
  * token's refresh time has the same distribution.
  */
-import type { Clock, Logger } from "@tokenplane/runtime";
+import type { Clock, Counter, Gauge, Logger } from "@tokenplane/runtime";
 import { errorMessage, KubeletSimError } from "../errors.js";
-import type { CounterMetric, GaugeMetric } from "../metrics/prometheus.js";
 import {
   cacheKey,
   drawJitterSeconds,
@@ -34,9 +33,9 @@ export interface TokenManagerOptions {
   /** Source of the refresh jitter, `[0, 1)`; default `Math.random`. */
   readonly random?: () => number;
   /** Kept equal to the number of cached entries. */
-  readonly cachedGauge?: GaugeMetric;
+  readonly cachedGauge?: Gauge<never>;
   /** Counts refreshes that failed while the cached token was served. */
-  readonly refreshFailures?: CounterMetric;
+  readonly refreshFailures?: Counter<never>;
 }
 
 /** One cache entry. */
@@ -68,8 +67,8 @@ export class TokenManager {
   readonly #log: Logger;
   readonly #fetch: TokenFetcher;
   readonly #random: () => number;
-  readonly #gauge: GaugeMetric | undefined;
-  readonly #failures: CounterMetric | undefined;
+  readonly #gauge: Gauge<never> | undefined;
+  readonly #failures: Counter<never> | undefined;
   readonly #cache = new Map<string, CachedToken>();
   /** Keys by `boundObjectRef.uid`, so a pod's entries go without scanning the cache. */
   readonly #byPod = new Map<string, Set<string>>();
