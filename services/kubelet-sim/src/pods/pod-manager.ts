@@ -1,39 +1,23 @@
 /**
  * The simulated kubelet's pod workers: for every pod bound to one of this process's nodes, the
  * steps of `pod-lifecycle.ts` carried out one at a time per pod (statuses through the bounded API
- * line, tokens through the token manager and its bounded TokenRequest line, files through the
- * atomic writer), woken by informer events or by the pod's one timer in the scheduler loop.
- *
- * A restart re-adopts running pods: the first mount of a pod in this process reads the token
- * metadata next to each volume and caches the tokens still on disk (reference §5 semantics kept:
- * a token due for refresh is refreshed at once), so no TokenRequest is made for tokens that are
- * still good, and an unchanged volume is not rewritten.
+ * line, tokens and files through the volume mounter, which also re-adopts tokens left on disk by
+ * an earlier process), woken by informer events or by the pod's one timer in the scheduler loop.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import path from "node:path";
 import type { corev1 } from "@tokenplane/proto";
 import type { Clock, Logger } from "@tokenplane/runtime";
 import type { Behaviour } from "../behaviour/behaviour.js";
 import type { KubeletApi } from "../client/kubelet-api.js";
-import { errorMessage, KubeletSimError } from "../errors.js";
+import { errorMessage } from "../errors.js";
 import type { KubeletMetrics } from "../metrics/kubelet-metrics.js";
 import type { NodeManager, SimNode } from "../nodes/node-manager.js";
 import type { Limiter } from "../scheduling/limiter.js";
 import type { Timer, TimerQueue } from "../scheduling/timer-queue.js";
-import { refreshDueAt } from "../tokens/refresh-rules.js";
 import type { TokenManager } from "../tokens/token-manager.js";
-import {
-  adoptToken,
-  decodeTokenMetadata,
-  encodeTokenMetadata,
-  type TokenRecord,
-  tokenRecord,
-} from "../tokens/token-metadata.js";
-import { DATA_DIR_NAME, writeAtomically } from "../volumes/atomic-writer.js";
-import { fsGroupFrom } from "../volumes/file-modes.js";
-import { listPodDirs, projectedVolumeDir, removePodDir, tokenMetadataPath } from "../volumes/pod-dirs.js";
-import { projectedVolumesOf, projectVolume, tokenSourcesOf, tokenSpecFor } from "../volumes/projection.js";
+import { listPodDirs, projectedVolumeDir, removePodDir } from "../volumes/pod-dirs.js";
+import { projectedVolumesOf } from "../volumes/projection.js";
 import { SERVICE_ACCOUNT_MOUNT_PATH, type WorkloadRunner } from "../workloads/workload-runner.js";
+import { metadataChanged } from "./metadata-changed.js";
 import {
   initialProgress,
   nextPodAction,
@@ -42,6 +26,7 @@ import {
   terminationTime,
 } from "./pod-lifecycle.js";
 import { containerCreatingPatch, type PodPlacement, runningPatch } from "./pod-status.js";
+import { type MountTarget, VolumeMounter } from "./volume-mounter.js";
 
 /** Options of {@link PodManager}. */
 export interface PodManagerOptions {
@@ -71,9 +56,7 @@ export interface PodManagerOptions {
 
 type PodState = "pending" | "running" | "terminating";
 
-interface PodEntry {
-  readonly uid: string;
-  readonly key: string;
+interface PodEntry extends MountTarget {
   pod: corev1.Pod;
   readonly node: SimNode;
   readonly progress: PodProgress;
@@ -86,26 +69,11 @@ interface PodEntry {
   gone: boolean;
   /** Deletion confirmed by this process. */
   finished: boolean;
-  adoptionChecked: boolean;
   /** When `Running` was reported. */
   startedAt: number | undefined;
-  /** The `jti`s of the token metadata written for each volume, to skip rewriting an identical file. */
-  readonly metadataWritten: Map<string, string>;
 }
 
 const nsName = (pod: corev1.Pod) => `${pod.metadata?.namespace ?? ""}/${pod.metadata?.name ?? ""}`;
-const serviceAccountOf = (pod: corev1.Pod) => pod.spec?.serviceAccountName || "default";
-
-/**
- * Writes a small file atomically (temporary file + rename), making its directory first when asked;
- * synchronous calls, as the atomic writer's.
- */
-function writeFileAtomic(file: string, text: string, makeDir: boolean): void {
-  if (makeDir) mkdirSync(path.dirname(file), { recursive: true, mode: 0o750 });
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, text, { mode: 0o600 });
-  renameSync(tmp, file);
-}
 
 /** The pod workers. */
 export class PodManager {
@@ -114,15 +82,11 @@ export class PodManager {
   /** Pod uids by namespace, to find the pods a changed ConfigMap or Secret may feed. */
   readonly #byNamespace = new Map<string, Set<string>>();
   readonly #states: Record<PodState, number> = { pending: 0, running: 0, terminating: 0 };
-  #chownWarned = false;
-  /**
-   * Tokens adopted from disk, beside the counter metric: prom-client reads are asynchronous and the
-   * start-up log wants the number at once.
-   */
-  #tokensAdopted = 0;
+  readonly #mounter: VolumeMounter;
 
   constructor(options: PodManagerOptions) {
     this.#o = options;
+    this.#mounter = new VolumeMounter(options);
   }
 
   /** Pods handled, by state. */
@@ -132,7 +96,7 @@ export class PodManager {
 
   /** Tokens cached again from disk (restart re-adoption) since this manager was made. */
   tokensAdopted(): number {
-    return this.#tokensAdopted;
+    return this.#mounter.tokensAdopted();
   }
 
   /** A pod bound to one of this process's nodes was added or changed. */
@@ -353,164 +317,14 @@ export class PodManager {
     }
   }
 
-  /** Fetches the tokens (cached or new) and writes every projected volume of the pod. */
+  /** Writes the pod's projected volumes and records when its tokens are next due. */
   async #mount(entry: PodEntry, reason: "mount" | "refresh" | "resync"): Promise<void> {
-    const { clock, tokens, metrics, rootDir } = this.#o;
-    const pod = entry.pod;
-    const ns = pod.metadata?.namespace ?? "";
-    const sa = serviceAccountOf(pod);
-    const volumes = projectedVolumesOf(pod);
-    if (!entry.adoptionChecked) {
-      await this.#adopt(entry);
-      entry.adoptionChecked = true;
-    }
-    let refreshError: unknown;
-    let earliestDue: number | undefined;
-    for (const volume of volumes) {
-      const texts = new Map<number, string>();
-      const records: TokenRecord[] = [];
-      let fetched = false;
-      for (const source of tokenSourcesOf(volume)) {
-        const spec = tokenSpecFor(pod, source.projection);
-        const dueBefore = tokens.refreshDueAt(ns, sa, spec);
-        const result = await tokens.getServiceAccountToken(ns, sa, spec);
-        if (result.fetched && dueBefore !== undefined) {
-          metrics.tokenRefreshLag.observe({}, Math.max(0, clock.now() - dueBefore) / 1000);
-        }
-        if (result.fetched) fetched = true;
-        if (result.refreshError !== undefined) refreshError ??= result.refreshError;
-        const request = result.token.request;
-        texts.set(source.index, request.status.token);
-        const record = tokenRecord(source.projection.path, ns, sa, spec, request);
-        if (record !== undefined) records.push(record);
-        const due = refreshDueAt(request, result.token.jitterSeconds);
-        if (due !== undefined) earliestDue = earliestDue === undefined ? due : Math.min(earliestDue, due);
-      }
-      const configMaps = new Map<string, corev1.ConfigMap | undefined>();
-      const secrets = new Map<string, corev1.Secret | undefined>();
-      for (const s of volume.volumeSource?.projected?.sources ?? []) {
-        const cm = s.configMap?.localObjectReference?.name;
-        if (cm !== undefined && !configMaps.has(cm)) configMaps.set(cm, await this.#configMap(ns, cm));
-        const sec = s.secret?.localObjectReference?.name;
-        if (sec !== undefined && !secrets.has(sec)) secrets.set(sec, await this.#secret(ns, sec));
-      }
-      const projected = projectVolume(pod, volume, {
-        token: (i) => texts.get(i) ?? "",
-        configMap: (n) => configMaps.get(n),
-        secret: (n) => secrets.get(n),
-        nodeAllocatable: this.#o.behaviour.node.allocatable,
-      });
-      if ("error" in projected) {
-        throw new KubeletSimError(
-          "ERR_VOLUME",
-          `MountVolume.SetUp failed for volume "${volume.name}" : ${projected.error}`,
-        );
-      }
-      const fsGroup = fsGroupFrom(pod);
-      const payloadHasOwners = [...projected.payload.values()].some(
-        (f) => f.uid !== undefined || f.gid !== undefined,
-      );
-      if (payloadHasOwners && !this.#o.chown && !this.#chownWarned) {
-        this.#chownWarned = true;
-        this.#o.log.warn("not running as root: file owners (runAsUser, fsGroup) are not applied; modes are");
-      }
-      const written = writeAtomically(
-        projectedVolumeDir(rootDir, entry.uid, volume.name),
-        projected.payload,
-        {
-          now: clock.now(),
-          chown: this.#o.chown,
-          // A token fetched for a volume this process wrote before is a new token: no need to compare.
-          changed: fetched && entry.metadataWritten.has(volume.name),
-          ...(fsGroup === undefined ? {} : { fsGroup }),
-        },
-      );
-      if (written.written) metrics.volumeWrites.inc({ reason });
-      if (records.length > 0) {
-        const memo = records.map((r) => r.jti).join(",");
-        if (entry.metadataWritten.get(volume.name) !== memo) {
-          writeFileAtomic(
-            tokenMetadataPath(rootDir, entry.uid, volume.name),
-            encodeTokenMetadata(records),
-            // The directory exists once a metadata file was written (or found) for the volume.
-            !entry.metadataWritten.has(volume.name),
-          );
-          entry.metadataWritten.set(volume.name, memo);
-        }
-      }
-    }
+    const { refreshAt, refreshError } = await this.#mounter.mount(entry, reason);
     entry.progress.mounted = true;
     entry.progress.volumesStale = false;
-    entry.progress.refreshAt = earliestDue;
+    entry.progress.refreshAt = refreshAt;
     if (entry.progress.started) this.#ensureWorkload(entry);
     if (refreshError !== undefined) throw refreshError;
-  }
-
-  /** First mount in this process: caches the tokens still on disk (restart re-adoption). */
-  async #adopt(entry: PodEntry): Promise<void> {
-    const { rootDir, tokens, clock, log, metrics } = this.#o;
-    const pod = entry.pod;
-    const ns = pod.metadata?.namespace ?? "";
-    const sa = serviceAccountOf(pod);
-    for (const volume of projectedVolumesOf(pod)) {
-      let text: string;
-      try {
-        text = readFileSync(tokenMetadataPath(rootDir, entry.uid, volume.name), "utf8");
-      } catch {
-        continue; // nothing on disk: a new pod
-      }
-      const decoded = decodeTokenMetadata(text);
-      if ("error" in decoded) {
-        log.warn(
-          { pod: entry.key, volume: volume.name, error: decoded.error },
-          "unreadable token metadata; tokens will be requested",
-        );
-        continue;
-      }
-      const dir = projectedVolumeDir(rootDir, entry.uid, volume.name);
-      for (const record of decoded.value.tokens) {
-        const source = tokenSourcesOf(volume).find((s) => s.projection.path === record.path);
-        if (source === undefined) continue;
-        let onDisk: string;
-        try {
-          onDisk = readFileSync(path.join(dir, DATA_DIR_NAME, record.path), "utf8");
-        } catch {
-          continue;
-        }
-        const spec = tokenSpecFor(pod, source.projection);
-        const result = adoptToken(
-          record,
-          onDisk,
-          { namespace: ns, serviceAccountName: sa, spec },
-          clock.now(),
-        );
-        if ("refused" in result) {
-          log.debug(
-            { pod: entry.key, volume: volume.name, path: record.path, refused: result.refused },
-            "token on disk not adopted",
-          );
-          continue;
-        }
-        tokens.adopt(ns, sa, spec, result.request);
-        metrics.tokensAdopted.inc();
-        this.#tokensAdopted++;
-      }
-      entry.metadataWritten.set(volume.name, decoded.value.tokens.map((r) => r.jti).join(","));
-    }
-  }
-
-  async #configMap(namespace: string, name: string): Promise<corev1.ConfigMap | undefined> {
-    return (
-      this.#o.configMap(namespace, name) ??
-      (await this.#o.apiLimiter.run(() => this.#o.api.getConfigMap(namespace, name)))
-    );
-  }
-
-  async #secret(namespace: string, name: string): Promise<corev1.Secret | undefined> {
-    return (
-      this.#o.secret(namespace, name) ??
-      (await this.#o.apiLimiter.run(() => this.#o.api.getSecret(namespace, name)))
-    );
   }
 
   #ensureWorkload(entry: PodEntry): void {
@@ -542,15 +356,4 @@ export class PodManager {
       this.#o.log.warn({ pod: entry.key, err }, "cannot remove the pod's directory");
     }
   }
-}
-
-/** True when labels or annotations changed (the downward API may show them). */
-function metadataChanged(a: corev1.Pod, b: corev1.Pod): boolean {
-  const same = (x: Record<string, string> = {}, y: Record<string, string> = {}) => {
-    const kx = Object.keys(x);
-    return kx.length === Object.keys(y).length && kx.every((k) => x[k] === y[k]);
-  };
-  return (
-    !same(a.metadata?.labels, b.metadata?.labels) || !same(a.metadata?.annotations, b.metadata?.annotations)
-  );
 }
