@@ -136,7 +136,20 @@ export {
   isApiError,
   redactUrl,
 } from "./nats.js";
+// Kubernetes' rate-limited work queue and its workers.
+export {
+  bucketRateLimiter,
+  DEFAULT_BUCKET_BURST,
+  DEFAULT_BUCKET_QPS,
+  DEFAULT_ITEM_BACKOFF_BASE_MS,
+  DEFAULT_ITEM_BACKOFF_MAX_MS,
+  defaultControllerRateLimiter,
+  itemExponentialFailureRateLimiter,
+  maxOfRateLimiter,
+  type RateLimiter,
+} from "./rate-limiter.js";
 export { EXACT_REDACT_PATHS, REDACT_PATHS, REDACTED, redactNested, redactSecrets } from "./redact.js";
+export { type RunWorkersOptions, runWorkers } from "./run-workers.js";
 // The service kit: what each service's main.ts is built from.
 export {
   apiserverClientFlags,
@@ -182,5 +195,4 @@ export {
   type TypedSubject,
   typedSubject,
 } from "./typed-subject.js";
-// Kubernetes' rate-limited work queue and its workers.
-export * from "./workqueue.js";
+export { createWorkQueue, type WorkQueue, type WorkQueueOptions } from "./workqueue.js";
