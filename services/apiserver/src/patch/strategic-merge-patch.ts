@@ -16,11 +16,38 @@
  * Errors carry Kubernetes' texts and codes: malformed directives are 400 BadRequest, lists of lists
  * 422, anything else (a missing merge key, a field the type does not have) 500 with the bare
  * message, as the apiserver's `ErrorToAPIStatus` reports errors that are not a Status.
+ *
+ * This file is the recursive merge; the directives are in `patch-directives.ts`, the lookups on
+ * list elements (by merge key) in `list-elements.ts`, the ordering of merged lists in
+ * `element-order.ts` and the errors in `merge-error.ts`.
  */
 import type { DescMessage } from "@bufbuild/protobuf";
-import { type JsonObject, type JsonValue, newBadRequest, StatusError } from "@tokenplane/apimachinery";
-import { goTypeOf, goValue } from "./go-format.js";
-import { goSliceStable } from "./go-sort.js";
+import { type JsonObject, type JsonValue, newBadRequest } from "@tokenplane/apimachinery";
+import { normalizeElementOrder, validatePatchWithSetOrderList } from "./element-order.js";
+import { goTypeOf } from "./go-format.js";
+import { isObject } from "./is-object.js";
+import {
+  deduplicateScalars,
+  deleteFromSlice,
+  findIndexByKey,
+  partitionMapsByPresentInList,
+  partitionPrimitivesByPresentInList,
+  sliceElementKind,
+} from "./list-elements.js";
+import { errBadArgType, errNoMergeKey, MergeError, SLICE, toStatusError } from "./merge-error.js";
+import {
+  applyRetainKeysDirective,
+  DELETE_FROM_PRIMITIVE_LIST,
+  DIRECTIVE,
+  discardNullValuesFromPatch,
+  extractKey,
+  handleDirectiveInMergeMap,
+  MERGE,
+  mergeSliceWithSpecialElements,
+  REPLACE,
+  removeDirectives,
+  SET_ELEMENT_ORDER,
+} from "./patch-directives.js";
 import { type FieldPatchMeta, patchStrategies } from "./patch-meta.js";
 import {
   itemsOf,
@@ -30,44 +57,6 @@ import {
   type SchemaNode,
   UnknownFieldError,
 } from "./patch-schema.js";
-
-const DIRECTIVE = "$patch";
-const DELETE = "delete";
-const REPLACE = "replace";
-const MERGE = "merge";
-const RETAIN_KEYS = "$retainKeys";
-const DELETE_FROM_PRIMITIVE_LIST = "$deleteFromPrimitiveList";
-const SET_ELEMENT_ORDER = "$setElementOrder";
-
-/** How an error of the merge is reported (see `toStatusError`). */
-type ErrorClass = "bad-request" | "unprocessable" | "plain";
-
-class MergeError extends Error {
-  constructor(
-    message: string,
-    readonly errorClass: ErrorClass = "plain",
-  ) {
-    super(message);
-  }
-}
-
-// mergepatch's sentinel errors (apimachinery pkg/util/mergepatch/errors.go).
-const errBadPatchFormatForPrimitiveList = () =>
-  new MergeError("invalid patch format of primitive list", "bad-request");
-const errBadPatchFormatForRetainKeys = () =>
-  new MergeError("invalid patch format of retainKeys", "bad-request");
-const errBadPatchFormatForSetElementOrderList = () =>
-  new MergeError("invalid patch format of setElementOrder list", "bad-request");
-const errNoListOfLists = () => new MergeError("lists of lists are not supported", "unprocessable");
-const errNoMergeKey = (m: JsonObject, k: string) =>
-  new MergeError(`map: ${goValue(m)} does not contain declared merge key: ${k}`);
-const errBadArgType = (expected: string, actual: JsonValue | undefined) =>
-  new MergeError(`expected a ${expected}, but received a ${goTypeOf(actual)}`);
-const errBadPatchType = (t: JsonValue | undefined, m: JsonObject) =>
-  new MergeError(`unknown patch type: ${goValue(t)} in map: ${goValue(m)}`);
-
-const SLICE = "[]interface {}";
-const MAP = "map[string]interface {}";
 
 /**
  * Applies a strategic merge patch to `doc` (an object in Kubernetes JSON) using the patch markers
@@ -93,34 +82,6 @@ export function strategicMerge(original: JsonObject, patch: JsonObject, node: Sc
   } catch (err) {
     throw toStatusError(err);
   }
-}
-
-/** Kubernetes' `interpretStrategicMergePatchError`, then `ErrorToAPIStatus` for the rest. */
-function toStatusError(err: unknown): StatusError {
-  if (err instanceof StatusError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const errorClass = err instanceof MergeError ? err.errorClass : "plain";
-  switch (errorClass) {
-    case "bad-request":
-      return newBadRequest(message);
-    case "unprocessable":
-      // errors.NewGenericServerResponse(422, ...): the detail does not reach the Status.
-      return new StatusError(
-        {
-          reason: "Invalid",
-          code: 422,
-          message: "the server rejected our request due to an error in our request",
-          details: {},
-        },
-        [`strategic merge patch: ${message}`],
-      );
-    default:
-      return new StatusError({ code: 500, message });
-  }
-}
-
-function isObject(v: JsonValue | undefined): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 function jsonTypeName(v: JsonValue): string {
@@ -203,71 +164,6 @@ function takeDirectiveFree(out: JsonObject, k: string, patchV: JsonValue): void 
   else delete out[k];
 }
 
-function discardNullValuesFromPatch(v: JsonValue): void {
-  if (Array.isArray(v)) {
-    for (const x of v) discardNullValuesFromPatch(x);
-  } else if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      if (x === null) delete v[k];
-      else discardNullValuesFromPatch(x);
-    }
-  }
-}
-
-/** Drops maps that carry a `$patch` directive; returns whether the value itself is kept. */
-function removeDirectives(v: JsonValue): [JsonValue, boolean] {
-  if (isObject(v)) {
-    if (DIRECTIVE in v) return [null, false];
-    for (const [k, x] of Object.entries(v)) {
-      const [nv, keep] = removeDirectives(x);
-      if (keep) v[k] = nv;
-      else delete v[k];
-    }
-    return [v, true];
-  }
-  if (Array.isArray(v)) {
-    const res: JsonValue[] = [];
-    for (const x of v) {
-      const [nv, keep] = removeDirectives(x);
-      if (keep) res.push(nv);
-    }
-    return [res, true];
-  }
-  return [v, true];
-}
-
-function handleDirectiveInMergeMap(directive: JsonValue | undefined, patch: JsonObject): JsonObject {
-  if (directive === REPLACE) {
-    delete patch[DIRECTIVE];
-    return patch;
-  }
-  if (directive === DELETE) return {};
-  throw errBadPatchType(directive, patch);
-}
-
-function extractKey(s: string, prefix: string): string {
-  const i = s.indexOf("/");
-  if (i < 0 || s.slice(0, i) !== prefix) {
-    if (prefix === DELETE_FROM_PRIMITIVE_LIST) throw errBadPatchFormatForPrimitiveList();
-    throw errBadPatchFormatForSetElementOrderList();
-  }
-  return s.slice(i + 1);
-}
-
-/** `$retainKeys`: clears the original's keys that the list does not name. */
-function applyRetainKeysDirective(original: JsonObject, patch: JsonObject): void {
-  if (!(RETAIN_KEYS in patch)) return;
-  const list = patch[RETAIN_KEYS];
-  delete patch[RETAIN_KEYS];
-  if (!Array.isArray(list)) throw errBadPatchFormatForRetainKeys();
-  const keep = new Set<JsonValue>(list);
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null || k.startsWith(DELETE_FROM_PRIMITIVE_LIST) || k.startsWith(SET_ELEMENT_ORDER)) continue;
-    if (!keep.has(k)) throw errBadPatchFormatForRetainKeys();
-  }
-  for (const k of Object.keys(original)) if (!keep.has(k)) delete original[k];
-}
-
 /** `$setElementOrder/<field>`: merges that list now and orders it; removes both from the patch. */
 function mergePatchIntoOriginal(original: JsonObject, patch: JsonObject, node: SchemaNode): void {
   for (const key of Object.keys(patch)) {
@@ -312,37 +208,6 @@ function mergePatchIntoOriginal(original: JsonObject, patch: JsonObject, node: S
   }
 }
 
-/** The patch list's items must appear in the `$setElementOrder` list, in the same relative order. */
-function validatePatchWithSetOrderList(patchList: JsonValue[], order: JsonValue[], mergeKey: string): void {
-  if (order.length === 0 || patchList.length === 0) return;
-  const nonDelete = mergeKey ? extractToDeleteItems(patchList)[0] : patchList;
-  let p = 0;
-  let s = 0;
-  while (p < nonDelete.length && s < order.length) {
-    const item = nonDelete[p] as JsonValue;
-    if (isObject(item) && DIRECTIVE in item) {
-      p++;
-      continue;
-    }
-    if (mergeKeyValueEqual(item, order[s] as JsonValue, mergeKey)) p++;
-    s++;
-  }
-  if (p < nonDelete.length && s >= order.length) {
-    throw new MergeError(
-      `the order in patch list:\n${goValue(patchList)}\n doesn't match ${SET_ELEMENT_ORDER} list:\n${goValue(order)}`,
-    );
-  }
-}
-
-function mergeKeyValueEqual(left: JsonValue, right: JsonValue, mergeKey: string): boolean {
-  if (!mergeKey) return left === right;
-  if (!isObject(left)) throw errBadArgType(MAP, left);
-  if (!isObject(right)) throw errBadArgType(MAP, right);
-  if (!(mergeKey in left)) throw errNoMergeKey(left, mergeKey);
-  if (!(mergeKey in right)) throw errNoMergeKey(right, mergeKey);
-  return left[mergeKey] === right[mergeKey];
-}
-
 function mergeSliceHandler(
   original: JsonValue[],
   patch: JsonValue[],
@@ -354,28 +219,6 @@ function mergeSliceHandler(
   // Delete lists are handled the same way whatever the field's strategy.
   if (strategy === MERGE || isDeleteList) return mergeSlice(original, patch, node, mergeKey, isDeleteList);
   return patch;
-}
-
-type ElementKind = "map" | "scalar";
-
-/** `sliceElementType`: every element of every list has one JSON type, not a list. */
-function sliceElementKind(lists: JsonValue[][]): ElementKind {
-  let prev: string | undefined;
-  for (const l of lists) {
-    for (const v of l) {
-      const t = goTypeOf(v);
-      if (prev === undefined) {
-        prev = t;
-        if (Array.isArray(v)) throw errNoListOfLists();
-      } else if (prev !== t) {
-        throw new MergeError(
-          `list element types are not identical: ${goValue(lists as unknown as JsonValue)}`,
-        );
-      }
-    }
-  }
-  if (prev === undefined) throw new MergeError("no elements in any of the given slices");
-  return prev === MAP ? "map" : "scalar";
 }
 
 function mergeSlice(
@@ -405,47 +248,6 @@ function mergeSlice(
   return normalizeElementOrder(patchItems, serverOnly, patch, original, mergeKey, kind);
 }
 
-/** Applies `$patch: delete` and `$patch: replace` elements; returns the new original and the rest of the patch. */
-function mergeSliceWithSpecialElements(
-  original: JsonValue[],
-  patch: JsonValue[],
-  mergeKey: string,
-): [JsonValue[], JsonValue[]] {
-  const rest: JsonValue[] = [];
-  let replace = false;
-  let out = original;
-  for (const v of patch) {
-    const m = v as JsonObject;
-    if (!(DIRECTIVE in m)) {
-      rest.push(v);
-      continue;
-    }
-    switch (m[DIRECTIVE]) {
-      case DELETE:
-        if (!(mergeKey in m)) throw errNoMergeKey(m, mergeKey);
-        out = deleteMatchingEntries(out, mergeKey, m[mergeKey] as JsonValue);
-        break;
-      case REPLACE:
-        replace = true;
-        break;
-      case MERGE:
-        throw new MergeError("merging lists cannot yet be specified in the patch");
-      default:
-        throw errBadPatchType(m[DIRECTIVE], m);
-    }
-  }
-  return replace ? [rest, []] : [out, rest];
-}
-
-function deleteMatchingEntries(original: JsonValue[], mergeKey: string, value: JsonValue): JsonValue[] {
-  let out = original;
-  for (;;) {
-    const i = findIndexByKey(out, mergeKey, value);
-    if (i < 0) return out;
-    out = [...out.slice(0, i), ...out.slice(i + 1)];
-  }
-}
-
 function mergeSliceWithoutSpecialElements(
   original: JsonValue[],
   patch: JsonValue[],
@@ -459,145 +261,6 @@ function mergeSliceWithoutSpecialElements(
     const i = findIndexByKey(out, mergeKey, m[mergeKey] as JsonValue);
     if (i >= 0) out[i] = mergeMap(out[i] as JsonObject, m, itemNode);
     else out.push(v);
-  }
-  return out;
-}
-
-/** `findMapInSliceBasedOnKeyValue`: the first element whose merge key equals `value`. */
-function findIndexByKey(list: JsonValue[], key: string, value: JsonValue): number {
-  for (let i = 0; i < list.length; i++) {
-    const item = list[i] as JsonValue;
-    if (!isObject(item)) throw new MergeError(`value for key ${i} is not a map`);
-    if (key in item && item[key] === value) return i;
-  }
-  return -1;
-}
-
-function deleteFromSlice(current: JsonValue[], toDelete: JsonValue[]): JsonValue[] {
-  const del = new Set(toDelete);
-  return current.filter((v) => !del.has(v));
-}
-
-/** Go's in-place de-duplication: a duplicate is overwritten by the last element. */
-function deduplicateScalars(input: JsonValue[]): JsonValue[] {
-  const s = [...input];
-  let length = s.length - 1;
-  for (let i = 0; i < length; i++) {
-    for (let j = i + 1; j <= length; j++) {
-      if (s[i] === s[j]) {
-        s[j] = s[length] as JsonValue;
-        s.length = length;
-        length--;
-        j--;
-      }
-    }
-  }
-  return s;
-}
-
-function partitionPrimitivesByPresentInList(list: JsonValue[], by: JsonValue[]): [JsonValue[], JsonValue[]] {
-  const inBy = new Set(by);
-  return [list.filter((v) => inBy.has(v)), list.filter((v) => !inBy.has(v))];
-}
-
-function partitionMapsByPresentInList(
-  list: JsonValue[],
-  by: JsonValue[],
-  mergeKey: string,
-): [JsonValue[], JsonValue[]] {
-  const inBy: JsonValue[] = [];
-  const serverOnly: JsonValue[] = [];
-  for (const v of list) {
-    if (!isObject(v)) throw errBadArgType(MAP, v);
-    if (!(mergeKey in v)) throw errNoMergeKey(v, mergeKey);
-    if (findIndexByKey(by, mergeKey, v[mergeKey] as JsonValue) >= 0) inBy.push(v);
-    else serverOnly.push(v);
-  }
-  return [inBy, serverOnly];
-}
-
-function extractToDeleteItems(list: JsonValue[]): [JsonValue[], JsonValue[]] {
-  const keep: JsonValue[] = [];
-  const del: JsonValue[] = [];
-  for (const v of list) {
-    if (!isObject(v)) throw errBadArgType(MAP, v);
-    if (v[DIRECTIVE] === DELETE) del.push(v);
-    else keep.push(v);
-  }
-  return [keep, del];
-}
-
-/** Position of `v` in `list`, by merge key for objects. */
-function indexIn(list: JsonValue[], v: JsonValue, mergeKey: string, kind: ElementKind): number {
-  const key = (x: JsonValue): JsonValue | undefined =>
-    kind === "map" ? (isObject(x) ? x[mergeKey] : undefined) : x;
-  const want = key(v);
-  for (let i = 0; i < list.length; i++) if (key(list[i] as JsonValue) === want) return i;
-  return -1;
-}
-
-/** Sorts the patch items by `patchOrder` and the server-only items by `serverOrder`, then interleaves them. */
-function normalizeElementOrder(
-  patch: JsonValue[],
-  serverOnly: JsonValue[],
-  patchOrder: JsonValue[],
-  serverOrder: JsonValue[],
-  mergeKey: string,
-  kind: ElementKind,
-): JsonValue[] {
-  const p = normalizeSliceOrder(patch, patchOrder, mergeKey, kind);
-  const s = normalizeSliceOrder(serverOnly, serverOrder, mergeKey, kind);
-  return mergeSortedSlice(s, p, serverOrder, mergeKey, kind);
-}
-
-function normalizeSliceOrder(
-  toSortIn: JsonValue[],
-  order: JsonValue[],
-  mergeKey: string,
-  kind: ElementKind,
-): JsonValue[] {
-  let toSort = [...toSortIn];
-  let toDelete: JsonValue[] = [];
-  if (kind === "map") {
-    for (const l of [toSort, order]) {
-      for (const item of l) {
-        if (!isObject(item)) throw errBadArgType(MAP, item);
-        if (!(mergeKey in item)) throw errNoMergeKey(item, mergeKey);
-      }
-    }
-    [toSort, toDelete] = extractToDeleteItems(toSort);
-  }
-  goSliceStable(toSort, (a, b) => {
-    const ia = indexIn(order, a, mergeKey, kind);
-    if (ia >= 0) {
-      const ib = indexIn(order, b, mergeKey, kind);
-      if (ib >= 0) return ia < ib;
-    }
-    return true;
-  });
-  return [...toSort, ...toDelete];
-}
-
-/** Inserts the server-only items (`left`) among the patch items (`right`) by their live order. */
-function mergeSortedSlice(
-  left: JsonValue[],
-  right: JsonValue[],
-  serverOrder: JsonValue[],
-  mergeKey: string,
-  kind: ElementKind,
-): JsonValue[] {
-  const out: JsonValue[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < left.length || j < right.length) {
-    if (i >= left.length) out.push(right[j++] as JsonValue);
-    else if (j >= right.length) out.push(left[i++] as JsonValue);
-    else {
-      const li = indexIn(serverOrder, left[i] as JsonValue, mergeKey, kind);
-      const ri = indexIn(serverOrder, right[j] as JsonValue, mergeKey, kind);
-      if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++] as JsonValue);
-      else out.push(right[j++] as JsonValue);
-    }
   }
   return out;
 }
