@@ -728,6 +728,16 @@ async function runOne(
       rotation,
       ...(scale === undefined ? {} : { scale }),
     };
+  } catch (err) {
+    // A failed phase is reported with what the processes last said: a crash of one of them is
+    // the likeliest cause, and its log is gone once the stack is closed.
+    const report = [`kubelet-sim bench failed: ${(err as Error).message}`];
+    for (const [name, p] of stack.procs) {
+      const state = p.running() ? "running" : `exited ${JSON.stringify(await p.exited)}`;
+      report.push(`--- ${name} (${state}), last lines:`, ...(stack.tails.get(name) ?? []).slice(-15));
+    }
+    log(report.join("\n"));
+    throw err;
   } finally {
     await stack.close();
   }
