@@ -43,7 +43,7 @@ export async function startOidcDiscovery(rt: ServiceRuntime<OidcDiscoveryFlags>)
     port: cfg.securePort,
     certFile: cfg.httpsCertFile || rt.tls.certFile,
     keyFile: cfg.httpsPrivateKeyFile || rt.tls.keyFile,
-    handler: createDiscoveryHandler({ documents: () => store?.current(), log }),
+    handler: createDiscoveryHandler({ documents: () => store?.current(), log, metrics: rt.metrics }),
   });
   shutdown.add("https server", () => server.close());
   const docs = new DocumentStore(

@@ -1,6 +1,7 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { verificationKeyFrom } from "@tokenplane/crypto";
+import { createMetrics, metricValue } from "@tokenplane/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DiscoveryDocuments, renderDiscoveryDocuments } from "../documents/discovery-documents.js";
 import {
@@ -221,5 +222,40 @@ describe("requestPath and ifNoneMatchMatches", () => {
     ["*", true],
   ])('If-None-Match %s matches "abc": %s', (header, want) => {
     expect(ifNoneMatchMatches(header, '"abc"')).toBe(want);
+  });
+});
+
+describe("metrics", () => {
+  it("counts requests by document path and status code, unserved paths as `other`", async () => {
+    const registry = createMetrics({ service: "oidc-discovery", defaultMetrics: false });
+    const counted = createServer(createDiscoveryHandler({ documents: () => current, metrics: registry }));
+    await new Promise<void>((resolve) => counted.listen(0, "127.0.0.1", resolve));
+    const port = (counted.address() as AddressInfo).port;
+    const get = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        request({ host: "127.0.0.1", port, path }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        })
+          .on("error", reject)
+          .end();
+      });
+    try {
+      expect(await get(CONFIG)).toBe(200);
+      expect(await get(`${CONFIG}?x=1`)).toBe(200);
+      expect(await get("/secret-path-1")).toBe(404);
+      expect(await get("/secret-path-2")).toBe(404);
+      const total = (labels: Record<string, string>) =>
+        metricValue(registry, "oidc_discovery_requests_total", labels);
+      expect(await total({ path: CONFIG, code: "200" })).toBe(2);
+      expect(await total({ path: "other", code: "404" })).toBe(2);
+      expect(await metricValue(registry, "oidc_discovery_request_duration_seconds", { path: CONFIG })).toBe(
+        2,
+      );
+      // Unserved paths never become label values.
+      expect(await registry.metrics()).not.toContain("secret-path");
+    } finally {
+      await new Promise((resolve) => counted.close(resolve));
+    }
   });
 });

@@ -20,7 +20,7 @@ import {
   OPENID_CONFIG_CONTENT_TYPE,
   OPENID_CONFIG_PATH,
 } from "@tokenplane/crypto";
-import type { Logger } from "@tokenplane/runtime";
+import { counter, histogram, type Logger, type MetricsRegistry } from "@tokenplane/runtime";
 import type { DiscoveryDocuments, ServedDocument } from "../documents/discovery-documents.js";
 
 /** Options of {@link createDiscoveryHandler}. */
@@ -29,6 +29,12 @@ export interface DiscoveryHandlerOptions {
   readonly documents: () => DiscoveryDocuments | undefined;
   /** Each request is logged at debug; none = silent. */
   readonly log?: Logger;
+  /**
+   * Where `oidc_discovery_requests_total{path,code}` and
+   * `oidc_discovery_request_duration_seconds{path}` are registered; none = not counted. `path` is
+   * the document's path, or `other` for every path that is not served (bounded cardinality).
+   */
+  readonly metrics?: MetricsRegistry;
 }
 
 /** A node:http request listener. */
@@ -114,6 +120,21 @@ function sendDocument(
 /** Builds the request listener; see the module comment for the behaviour. */
 export function createDiscoveryHandler(options: DiscoveryHandlerOptions): RequestListener {
   const { documents, log } = options;
+  const requests =
+    options.metrics &&
+    counter(options.metrics, {
+      name: "oidc_discovery_requests_total",
+      help: "Requests to the discovery endpoints by document path (other = not served) and HTTP status code.",
+      labelNames: ["path", "code"] as const,
+    });
+  const duration =
+    options.metrics &&
+    histogram(options.metrics, {
+      name: "oidc_discovery_request_duration_seconds",
+      help: "Time to answer a request to the discovery endpoints, seconds.",
+      labelNames: ["path"] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+    });
   return (req, res) => {
     const started = performance.now();
     const method = req.method ?? "GET";
@@ -138,9 +159,10 @@ export function createDiscoveryHandler(options: DiscoveryHandlerOptions): Reques
         status = sendDocument(req, res, docs[route.which], route.contentType, head);
       }
     }
-    log?.debug(
-      { method, path, status, ms: Math.round((performance.now() - started) * 1000) / 1000 },
-      "http request",
-    );
+    const seconds = (performance.now() - started) / 1000;
+    const pathLabel = route === undefined ? "other" : path;
+    requests?.inc({ path: pathLabel, code: String(status) });
+    duration?.observe({ path: pathLabel }, seconds);
+    log?.debug({ method, path, status, ms: Math.round(seconds * 1_000_000) / 1000 }, "http request");
   };
 }
