@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "./free-port.js";
+import { candidatePorts, ephemeralPortRange, freePort } from "./free-port.js";
 import { findNatsServer, type NatsServer, startNatsServer } from "./nats-server.js";
 
 /** The server's INFO line as an object, or the connection error's code. */
@@ -21,11 +21,40 @@ function info(port: number): Promise<Record<string, unknown> | string> {
 }
 
 describe("freePort", () => {
-  it("returns a port that can be listened on", async () => {
+  it("returns a port that can be listened on, outside the kernel's ephemeral range", async () => {
     const port = await freePort();
+    const [low, high] = ephemeralPortRange();
     expect(port).toBeGreaterThan(1024);
     expect(port).toBeLessThan(65536);
+    expect(port < low || port > high).toBe(true);
     expect(await info(port)).toBe("ECONNREFUSED");
+  });
+
+  it("draws again when the drawn port is taken", async () => {
+    const taken = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(taken, "127.0.0.1", resolve));
+    try {
+      const [low, high] = candidatePorts();
+      // The first draw hits the taken port, the second one lands elsewhere.
+      const draws = [(taken - low + 0.5) / (high - low + 1), 0.5];
+      const port = await freePort("127.0.0.1", () => draws.shift() ?? Math.random());
+      expect(port).not.toBe(taken);
+      expect(draws).toHaveLength(0);
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+
+  it("reads the ephemeral range from the kernel's setting, with Linux's default as fallback", () => {
+    expect(ephemeralPortRange(() => "40000\t50000\n")).toEqual([40000, 50000]);
+    expect(
+      ephemeralPortRange(() => {
+        throw new Error("ENOENT");
+      }),
+    ).toEqual([32768, 60999]);
+    expect(candidatePorts([32768, 60999])).toEqual([10000, 32767]);
+    expect(candidatePorts([1024, 20000])).toEqual([20001, 65535]);
   });
 });
 
