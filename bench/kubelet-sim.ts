@@ -17,7 +17,6 @@
  * `bench/run.ts` calls {@link runKubeletSimBench}.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type ApiserverClient, createApiserverClient, createGrpcChannel } from "@tokenplane/runtime";
@@ -33,6 +32,7 @@ import {
   startNatsProcess,
   startProcess,
 } from "@tokenplane/stack";
+import { freePort } from "@tokenplane/testing";
 import { Presets, SingleBar } from "cli-progress";
 
 /** Options of {@link runKubeletSimBench}; every field has a default. */
@@ -130,17 +130,6 @@ export interface KubeletSimBenchResult {
 
 const HOST = "127.0.0.1";
 const SA_MOUNT = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, HOST, () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === "object" && a !== null ? a.port : 0));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The 1-minute load average (other work on the machine skews every figure; it is logged with each). */

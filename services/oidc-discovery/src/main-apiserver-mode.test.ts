@@ -11,9 +11,9 @@ import { create } from "@bufbuild/protobuf";
 import { generateSigningKey, type VerificationKey } from "@tokenplane/crypto";
 import { tokenplanev1 } from "@tokenplane/proto";
 import { connectNats, createGrpcServer, type GrpcServer, peer } from "@tokenplane/runtime";
+import { type NatsServer, startNatsServer } from "@tokenplane/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KEY_SET_CHANGED_SUBJECT, keySetChangedCodec } from "./keys/key-set-events.js";
-import { startTestNats, type TestNats } from "./testdata/nats.js";
 import { eventually, httpsGet, runService, type ServiceRun } from "./testdata/service-process.js";
 import { testLogger } from "./testdata/test-logger.js";
 import { makeTestPki, type TestPki } from "./testdata/test-pki.js";
@@ -21,7 +21,7 @@ import { makeTestPki, type TestPki } from "./testdata/test-pki.js";
 const ISSUER = "https://127.0.0.1:6443";
 let dir: string;
 let pki: TestPki;
-let nats: TestNats;
+let nats: NatsServer;
 let apiserver: GrpcServer;
 let apiserverPort: number;
 let served: VerificationKey[];
@@ -35,7 +35,7 @@ beforeAll(async () => {
     apiserver: ["tokenplane:apiserver"],
     "oidc-discovery": ["tokenplane:oidc-discovery"],
   });
-  nats = await startTestNats();
+  nats = await startNatsServer();
   const own = pki.certs.apiserver;
   if (own === undefined) throw new Error("no certificate");
   apiserver = createGrpcServer({
