@@ -374,6 +374,20 @@ describe("HTTP errors of the Kubernetes API", () => {
     );
   });
 
+  it("201 for a PUT that creates a Role (create-on-update), 200 for one that replaces it", async () => {
+    const path = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles/put-created";
+    const body = JSON.stringify({
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "put-created", namespace: "default" },
+      rules: [{ apiGroups: [""], resources: ["pods"], verbs: ["get"] }],
+    });
+    const created = await call("PUT", path, { headers: json, body });
+    expect([created.status, JSON.parse(created.body).metadata.name]).toEqual([201, "put-created"]);
+    const replaced = await call("PUT", path, { headers: json, body });
+    expect(replaced.status).toBe(200);
+  });
+
   it("409 for a stale resourceVersion", async () => {
     const current = JSON.parse((await call("GET", `${sas}/existing`)).body);
     const first = await call("PUT", `${sas}/existing`, {

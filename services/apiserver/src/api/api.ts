@@ -57,6 +57,7 @@ export interface Api {
     object: StoredObject,
     options?: WriteOptions & { subresource?: string },
   ): Promise<StoredObject>;
+  /** Replaces an object (PUT); `created` when a kind with create-on-update (RBAC) did not exist (201). */
   update(
     ctx: RequestContext,
     info: ResourceInfo,
@@ -64,7 +65,7 @@ export interface Api {
     name: string,
     object: StoredObject,
     options?: UpdateOptions,
-  ): Promise<StoredObject>;
+  ): Promise<{ object: StoredObject; created: boolean }>;
   /**
    * Applies a patch to the current object and stores the result (retrying on conflicts).
    * Server-side apply creates the object when it does not exist (201 semantics: `created`).

@@ -188,7 +188,7 @@ export function createApi(deps: ApiDependencies): Api {
           user: ctx.user,
         });
       }
-      return registry.update(ctx, info, namespace, name, object, options);
+      return registry.replace(ctx, info, namespace, name, object, options);
     },
 
     async patch(ctx, info, namespace, name, patchType, body, options = {}) {

@@ -120,7 +120,7 @@ export function objectService(api: Api): ServiceImpl<typeof tokenplanev1.ObjectS
       if (!req.object) throw newBadRequest("object is required");
       const { info, object } = unwrap(req.object);
       const meta = metadataOf(object);
-      const obj = await api.update(ctx, info, meta.namespace, meta.name, object, {
+      const { object: obj } = await api.update(ctx, info, meta.namespace, meta.name, object, {
         subresource: req.subresource,
         dryRun: req.dryRun,
         fieldManager: req.fieldManager,

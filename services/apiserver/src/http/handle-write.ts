@@ -60,12 +60,20 @@ export async function handleUpdate(r: ApiRequest, t: ResourceTarget): Promise<vo
   const { format, body, query, output } = await readWriteRequest(r, "UpdateOptions");
   const decoded = decodeObject<StoredObject>(body, format, t.resource, query.fieldValidation);
   r.ctx.warnings.push(...decoded.warnings);
-  const updated = await r.deps.api.update(r.ctx, t.resource, t.namespace, t.name, decoded.object, {
-    dryRun: query.dryRun,
-    ...(query.fieldManager !== undefined ? { fieldManager: query.fieldManager } : {}),
-    ...(t.subresource !== "" ? { subresource: t.subresource } : {}),
-  });
-  respond(r, 200, objectToJson(t.resource, updated), output);
+  const { object, created } = await r.deps.api.update(
+    r.ctx,
+    t.resource,
+    t.namespace,
+    t.name,
+    decoded.object,
+    {
+      dryRun: query.dryRun,
+      ...(query.fieldManager !== undefined ? { fieldManager: query.fieldManager } : {}),
+      ...(t.subresource !== "" ? { subresource: t.subresource } : {}),
+    },
+  );
+  // A PUT that created the object (create-on-update kinds) is 201, as Kubernetes answers.
+  respond(r, created ? 201 : 200, objectToJson(t.resource, object), output);
 }
 
 const tokenRequest: ExpectedKind = tokenRequestKind;

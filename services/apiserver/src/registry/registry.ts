@@ -176,6 +176,15 @@ export interface Registry {
     object: StoredObject,
     options?: UpdateOptions,
   ): Promise<StoredObject>;
+  /** {@link update}, also saying whether the PUT created the object (Kubernetes answers 201 then). */
+  replace(
+    ctx: RequestContext,
+    info: ResourceInfo,
+    namespace: string,
+    name: string,
+    object: StoredObject,
+    options?: UpdateOptions,
+  ): Promise<{ object: StoredObject; created: boolean }>;
   /**
    * Read-modify-write with retries on conflict (Kubernetes' GuaranteedUpdate): `mutate` gets the
    * current object and returns the new one (or throws a StatusError). Used by PATCH and by

@@ -242,6 +242,13 @@ describe("update", () => {
     const created = await t.registry.update(t.ctx(), ROLES, "team", "r", role("r"));
     expect(created.metadata!.uid).toMatch(UUID_V4);
   });
+  it("replace says whether the PUT created the object (201) or updated it (200)", async () => {
+    const { t } = await setup();
+    const first = await t.registry.replace(t.ctx(), ROLES, "team", "r2", role("r2"));
+    expect(first.created).toBe(true);
+    const second = await t.registry.replace(t.ctx(), ROLES, "team", "r2", role("r2"));
+    expect([second.created, second.object.metadata!.uid]).toEqual([false, first.object.metadata!.uid]);
+  });
   it("repairs metadata the client may not change (reference §8.3)", async () => {
     const { t, created } = await setup();
     const next = serviceAccount("sa", { uid: "", creationTimestamp: null, generation: 7 });

@@ -191,8 +191,13 @@ export function createRegistry(options: RegistryOptions): Registry {
 
     create,
 
-    update(ctx, info, namespace, name, object, opts: UpdateOptions = {}) {
-      return runUpdate(
+    async update(ctx, info, namespace, name, object, opts: UpdateOptions = {}) {
+      return (await registry.replace(ctx, info, namespace, name, object, opts)).object;
+    },
+
+    async replace(ctx, info, namespace, name, object, opts: UpdateOptions = {}) {
+      let created = false;
+      const stored = await runUpdate(
         core,
         ctx,
         info,
@@ -200,8 +205,13 @@ export function createRegistry(options: RegistryOptions): Registry {
         name,
         () => object,
         opts,
-        (obj) => create(ctx, info, namespace, obj, opts),
+        async (obj) => {
+          const made = await create(ctx, info, namespace, obj, opts);
+          created = true;
+          return made;
+        },
       );
+      return { object: stored, created };
     },
 
     guaranteedUpdate(ctx, info, namespace, name, mutate, opts: UpdateOptions = {}) {
