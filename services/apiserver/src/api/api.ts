@@ -31,12 +31,13 @@ export interface PatchOptions extends UpdateOptions {
 }
 
 export interface Api {
+  /** Reads an object; with `subresource` (GET of `pods/<name>/status`) authorized as that subresource. */
   get(
     ctx: RequestContext,
     info: ResourceInfo,
     namespace: string,
     name: string,
-    options?: GetOptions,
+    options?: GetOptions & { subresource?: string },
   ): Promise<StoredObject>;
   list(
     ctx: RequestContext,

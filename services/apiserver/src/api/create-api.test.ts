@@ -156,6 +156,8 @@ describe("Api.create authorization", () => {
         metadata: { name: "create-one-sa" },
         rules: [
           { verbs: ["create"], apiGroups: [""], resources: ["serviceaccounts"], resourceNames: ["new"] },
+          // For the subresource test below: the status of pods, not the pods.
+          { verbs: ["get"], apiGroups: [""], resources: ["pods/status"] },
         ],
       }),
     );
@@ -191,5 +193,16 @@ describe("Api.create authorization", () => {
       'serviceaccounts is forbidden: User "jane" cannot create resource "serviceaccounts" in API group "" in the namespace "default"',
     );
     expect(err.status.details).toEqual({ kind: "serviceaccounts" });
+  });
+
+  it("authorizes a GET of a subresource as that subresource (pods/status), not as the resource", async () => {
+    await env.registry.create(env.ctx(), PODS, "default", pod("p"));
+    const status = await api.get(jane(), PODS, "default", "p", { subresource: "status" });
+    expect(status.metadata?.name).toBe("p");
+    const err = await failure(api.get(jane(), PODS, "default", "p"));
+    expect([err.code, err.message]).toEqual([
+      403,
+      'pods "p" is forbidden: User "jane" cannot get resource "pods" in API group "" in the namespace "default"',
+    ]);
   });
 });

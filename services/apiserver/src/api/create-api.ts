@@ -143,9 +143,11 @@ export function createApi(deps: ApiDependencies): Api {
   }
 
   return {
-    async get(ctx, info, namespace, name, options) {
-      await authorizeResource(ctx, "get", info, namespace, name);
-      return registry.get(info, namespace, name, options);
+    async get(ctx, info, namespace, name, options = {}) {
+      // RBAC grants `pods/status` separately from `pods` (Kubernetes' RequestInfo carries the subresource).
+      const { subresource = "", ...getOptions } = options;
+      await authorizeResource(ctx, "get", info, namespace, name, subresource);
+      return registry.get(info, namespace, name, getOptions);
     },
 
     async list(ctx, info, namespace, options) {

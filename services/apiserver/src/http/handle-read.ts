@@ -48,13 +48,10 @@ export async function handleGet(r: ApiRequest, t: ResourceTarget): Promise<void>
   const format = readFormat(r);
   const includeObject = parseIncludeObject(r.url.searchParams.get("includeObject"));
   const rv = r.url.searchParams.get("resourceVersion");
-  const object = await r.deps.api.get(
-    r.ctx,
-    t.resource,
-    t.namespace,
-    t.name,
-    rv ? { resourceVersion: rv } : {},
-  );
+  const object = await r.deps.api.get(r.ctx, t.resource, t.namespace, t.name, {
+    ...(rv ? { resourceVersion: rv } : {}),
+    ...(t.subresource !== "" ? { subresource: t.subresource } : {}),
+  });
   if (format.kind === "table") {
     respond(
       r,
