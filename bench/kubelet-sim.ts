@@ -147,9 +147,19 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 
 /** Scrapes a service's /metrics: series (without the service label) → value. */
 export async function scrape(port: number): Promise<Map<string, number>> {
-  const res = await fetch(`http://${HOST}:${port}/metrics`);
+  let text: string | undefined;
+  for (let attempt = 1; text === undefined; attempt++) {
+    try {
+      text = await (await fetch(`http://${HOST}:${port}/metrics`)).text();
+    } catch (err) {
+      // fetch reuses keep-alive connections; one the server closes as idle (Node's 5 s
+      // keepAliveTimeout) just as a request goes out fails with ECONNRESET. Ask again.
+      if (attempt >= 3) throw err;
+      await sleep(100);
+    }
+  }
   const out = new Map<string, number>();
-  for (const line of (await res.text()).split("\n")) {
+  for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
     const i = line.lastIndexOf(" ");
     out.set(
