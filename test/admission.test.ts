@@ -201,6 +201,57 @@ describe("pods created with kubectl", () => {
     expectMounted(pod, expectTokenVolume(pod));
   });
 
+  it("kubectl apply (fieldValidation=Strict) of probes: stored with the probe defaults filled in", async () => {
+    const ns = "adm-probes";
+    await createNamespace(ns);
+    await ensureServiceAccount(ns, "default");
+    const container = {
+      name: "web",
+      image: "nginx:1.27",
+      ports: [{ name: "http", containerPort: 8080 }],
+      livenessProbe: { httpGet: { port: "http" }, initialDelaySeconds: 3 },
+      readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 5 },
+      lifecycle: { preStop: { sleep: { seconds: 2 } } },
+    };
+    const res = await stack.kubectl(["apply", "-f", "-"], {
+      input: podManifest(ns, "probed", { containers: [container] }),
+    });
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toBe("pod/probed created\n");
+
+    const pod = await getPod(ns, "probed");
+    expect(pod.spec.containers[0]).toMatchObject({
+      ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
+      // SetDefaults_Probe and SetDefaults_HTTPGetAction, as Kubernetes stores them.
+      livenessProbe: {
+        httpGet: { path: "/", port: "http", scheme: "HTTP" },
+        initialDelaySeconds: 3,
+        timeoutSeconds: 1,
+        periodSeconds: 10,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
+      readinessProbe: {
+        tcpSocket: { port: 8080 },
+        timeoutSeconds: 1,
+        periodSeconds: 5,
+        successThreshold: 1,
+        failureThreshold: 3,
+      },
+      lifecycle: { preStop: { sleep: { seconds: 2 } } },
+    });
+    expectMounted(pod, expectTokenVolume(pod));
+
+    // A port that is neither a number nor a string is a 400 naming the field.
+    const bad = await stack.kubectl(["create", "-f", "-"], {
+      input: podManifest(ns, "badport", {
+        containers: [{ name: "c", image: "busybox", readinessProbe: { tcpSocket: { port: true } } }],
+      }),
+    });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("spec.containers[0].readinessProbe.tcpSocket.port");
+  });
+
   it("copies the account's imagePullSecrets only into pods that have none", async () => {
     const ns = "adm-pull";
     await createNamespace(ns);

@@ -4,7 +4,7 @@
  * with `encoding/json`'s texts.
  */
 import { create, type DescField, type DescMessage, type MessageShape, ScalarType } from "@bufbuild/protobuf";
-import { EXTRA_VALUES, isInline, QUANTITY, RAW_EXTENSION, TIME } from "./k8s-json-schema.js";
+import { EXTRA_VALUES, INT_OR_STRING, isInline, QUANTITY, RAW_EXTENSION, TIME } from "./k8s-json-schema.js";
 import { parseRfc3339 } from "./rfc3339.js";
 
 /** What to do with JSON fields the schema does not know (`fieldValidation`). */
@@ -210,6 +210,13 @@ function readMessage(
         );
       }
       return create(schema, { string: s } as never);
+    }
+    case INT_OR_STRING: {
+      // intstr.IntOrString.UnmarshalJSON: a JSON string is Type 1 (String), anything else is
+      // unmarshalled into the int32 IntVal (so a fraction or a bool is a type error).
+      if (typeof v === "string") return create(schema, { type: 1n, strVal: v } as never);
+      const intVal = readScalar(ScalarType.INT32, v, path, root);
+      return create(schema, { type: 0n, intVal } as never);
     }
     case RAW_EXTENSION:
       return create(schema, { raw: Buffer.from(JSON.stringify(v)) } as never);

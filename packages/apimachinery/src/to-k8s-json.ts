@@ -9,6 +9,7 @@ import {
   alwaysEmit,
   alwaysEmitScalar,
   EXTRA_VALUES,
+  INT_OR_STRING,
   isInline,
   QUANTITY,
   RAW_EXTENSION,
@@ -100,6 +101,11 @@ function encodeMessage(schema: DescMessage, msg: Message): JsonValue {
     }
     case QUANTITY:
       return m.string as string;
+    case INT_OR_STRING:
+      // intstr.IntOrString.MarshalJSON: Type 1 (String) writes StrVal, anything else IntVal.
+      return m.type === 1n
+        ? ((m.strVal as string | undefined) ?? "")
+        : ((m.intVal as number | undefined) ?? 0);
     case RAW_EXTENSION: {
       const raw = m.raw as Uint8Array;
       if (raw.length === 0) return null;

@@ -13,6 +13,7 @@ export * as rbacv1 from "./gen/k8s.io/api/rbac/v1/generated_pb.js";
 export * as resource from "./gen/k8s.io/apimachinery/pkg/api/resource/generated_pb.js";
 export * as metav1 from "./gen/k8s.io/apimachinery/pkg/apis/meta/v1/generated_pb.js";
 export * as runtime from "./gen/k8s.io/apimachinery/pkg/runtime/generated_pb.js";
+export * as intstr from "./gen/k8s.io/apimachinery/pkg/util/intstr/generated_pb.js";
 export {
   addService,
   type CallOptions,

@@ -1,4 +1,4 @@
-import { authnv1, corev1, metav1 } from "@tokenplane/proto";
+import { authnv1, corev1, intstr, metav1 } from "@tokenplane/proto";
 import { describe, expect, it } from "vitest";
 import { isInlineField, jsonFieldsOf, specialJsonForm } from "./json-fields.js";
 
@@ -24,6 +24,8 @@ describe("jsonFieldsOf / isInlineField (read off the k8s-json codec)", () => {
     expect(isInlineField(corev1.VolumeSchema.field.volumeSource)).toBe(true);
     expect(isInlineField(corev1.ConfigMapVolumeSourceSchema.field.localObjectReference)).toBe(true);
     expect(isInlineField(corev1.EphemeralContainerSchema.field.ephemeralContainerCommon)).toBe(true);
+    expect(isInlineField(corev1.ProbeSchema.field.handler)).toBe(true);
+    expect(isInlineField(corev1.HTTPGetActionSchema.field.port)).toBe(false);
     expect(isInlineField(corev1.PodSchema.field.spec)).toBe(false);
     expect(isInlineField(corev1.PodSpecSchema.field.imagePullSecrets)).toBe(false);
     expect(isInlineField(metav1.ObjectMetaSchema.field.creationTimestamp)).toBe(false);
@@ -32,6 +34,7 @@ describe("jsonFieldsOf / isInlineField (read off the k8s-json codec)", () => {
   it("knows the messages with a special JSON form", () => {
     expect(specialJsonForm(metav1.TimeSchema)).toBe("time");
     expect(specialJsonForm(authnv1.ExtraValueSchema)).toBe("string-array");
+    expect(specialJsonForm(intstr.IntOrStringSchema)).toBe("int-or-string");
     expect(specialJsonForm(corev1.PodSchema)).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@
  * The Kubernetes JSON shape of a protobuf message, as the codec in `@tokenplane/apimachinery`
  * (`toK8sJson` / `fromK8sJson`) writes it: which JSON keys an object has, which embedded structs
  * are inlined into their parent, and which messages have a special JSON form (Time, Quantity,
- * RawExtension, ExtraValue).
+ * IntOrString, RawExtension, ExtraValue).
  *
  * Inlining is not restated here: it is read off the codec itself by encoding a probe message
  * (`isInlineField`), so the OpenAPI generator and the strategic merge patch always agree with the
@@ -17,6 +17,8 @@ export type SpecialJsonForm =
   | "time"
   /** `resource.Quantity`: a string (a number is accepted on input). */
   | "quantity"
+  /** `intstr.IntOrString`: a bare number or a bare string. */
+  | "int-or-string"
   /** `runtime.RawExtension`: any embedded JSON. */
   | "raw"
   /** `ExtraValue`: a bare array of strings. */
@@ -25,6 +27,7 @@ export type SpecialJsonForm =
 const SPECIAL: ReadonlyMap<string, SpecialJsonForm> = new Map([
   ["k8s.io.apimachinery.pkg.apis.meta.v1.Time", "time"],
   ["k8s.io.apimachinery.pkg.api.resource.Quantity", "quantity"],
+  ["k8s.io.apimachinery.pkg.util.intstr.IntOrString", "int-or-string"],
   ["k8s.io.apimachinery.pkg.runtime.RawExtension", "raw"],
   ["k8s.io.api.authentication.v1.ExtraValue", "string-array"],
   ["k8s.io.api.authorization.v1.ExtraValue", "string-array"],

@@ -103,6 +103,8 @@ export const patchMetaTable: Readonly<Record<string, Readonly<Record<string, Fie
   [`${CORE}.PodSecurityContext`]: { supplementalGroups: atomic },
   [`${CORE}.Container`]: containerFields,
   [`${CORE}.EphemeralContainerCommon`]: containerFields,
+  [`${CORE}.ExecAction`]: { command: atomic },
+  [`${CORE}.HTTPGetAction`]: { httpHeaders: atomic },
   [`${CORE}.SecretVolumeSource`]: { items: atomic },
   [`${CORE}.ConfigMapVolumeSource`]: { items: atomic },
   [`${CORE}.DownwardAPIVolumeSource`]: { items: atomic },

@@ -21,6 +21,7 @@ export function messageNode(desc: DescMessage): SchemaNode {
   switch (specialJsonForm(desc)) {
     case "time":
     case "quantity":
+    case "int-or-string":
       return { kind: "scalar" };
     case "string-array":
       return { kind: "array", items: { kind: "scalar" } };

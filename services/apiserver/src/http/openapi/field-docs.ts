@@ -114,6 +114,9 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
   "io.k8s.apimachinery.pkg.api.resource.Quantity": {
     "": "Quantity is a fixed-point representation of a number. It provides convenient marshaling/unmarshaling in JSON and YAML, in addition to String() and AsInt64() accessors.",
   },
+  "io.k8s.apimachinery.pkg.util.intstr.IntOrString": {
+    "": "IntOrString is a type that can hold an int32 or a string.  When used in JSON or YAML marshalling and unmarshalling, it produces or consumes the inner type.  This allows you to have, for example, a JSON field that can accept a name or number.",
+  },
   "io.k8s.apimachinery.pkg.runtime.RawExtension": {
     "": "RawExtension is used to hold extensions in external versions.",
   },
@@ -290,6 +293,93 @@ export const fieldDocs: Readonly<Record<string, Readonly<Record<string, string>>
     imagePullPolicy: "Image pull policy. One of Always, Never, IfNotPresent.",
     securityContext: "SecurityContext defines the security options the container should be run with.",
     resources: "Compute Resources required by this container. Cannot be updated.",
+    livenessProbe:
+      "Periodic probe of container liveness. Container will be restarted if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes",
+    readinessProbe:
+      "Periodic probe of container service readiness. Container will be removed from service endpoints if the probe fails. Cannot be updated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes",
+    startupProbe:
+      "StartupProbe indicates that the Pod has successfully initialized. If specified, no other probes are executed until this completes successfully. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes",
+    lifecycle:
+      "Actions that the management system should take in response to container lifecycle events. Cannot be updated.",
+  },
+  [`${CORE}.EphemeralContainerCommon`]: {
+    livenessProbe: "Probes are not allowed for ephemeral containers.",
+    readinessProbe: "Probes are not allowed for ephemeral containers.",
+    startupProbe: "Probes are not allowed for ephemeral containers.",
+    lifecycle: "Lifecycle is not allowed for ephemeral containers.",
+  },
+  [`${CORE}.Probe`]: {
+    "": "Probe describes a health check to be performed against a container to determine whether it is alive or ready to receive traffic.",
+    exec: "Exec specifies a command to execute in the container.",
+    httpGet: "HTTPGet specifies an HTTP GET request to perform.",
+    tcpSocket: "TCPSocket specifies a connection to a TCP port.",
+    grpc: "GRPC specifies a GRPC HealthCheckRequest.",
+    initialDelaySeconds:
+      "Number of seconds after the container has started before liveness probes are initiated. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes",
+    timeoutSeconds:
+      "Number of seconds after which the probe times out. Defaults to 1 second. Minimum value is 1. More info: https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle#container-probes",
+    periodSeconds: "How often (in seconds) to perform the probe. Default to 10 seconds. Minimum value is 1.",
+    successThreshold:
+      "Minimum consecutive successes for the probe to be considered successful after having failed. Defaults to 1. Must be 1 for liveness and startup. Minimum value is 1.",
+    failureThreshold:
+      "Minimum consecutive failures for the probe to be considered failed after having succeeded. Defaults to 3. Minimum value is 1.",
+    terminationGracePeriodSeconds:
+      "Optional duration in seconds the pod needs to terminate gracefully upon probe failure.",
+  },
+  [`${CORE}.ProbeHandler`]: {
+    "": "ProbeHandler defines a specific action that should be taken in a probe. One and only one of the fields must be specified.",
+    exec: "Exec specifies a command to execute in the container.",
+    httpGet: "HTTPGet specifies an HTTP GET request to perform.",
+    tcpSocket: "TCPSocket specifies a connection to a TCP port.",
+    grpc: "GRPC specifies a GRPC HealthCheckRequest.",
+  },
+  [`${CORE}.ExecAction`]: {
+    "": 'ExecAction describes a "run in container" action.',
+    command:
+      "Command is the command line to execute inside the container, the working directory for the command  is root ('/') in the container's filesystem. The command is simply exec'd, it is not run inside a shell.",
+  },
+  [`${CORE}.HTTPGetAction`]: {
+    "": "HTTPGetAction describes an action based on HTTP Get requests.",
+    path: "Path to access on the HTTP server.",
+    port: "Name or number of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.",
+    host: 'Host name to connect to, defaults to the pod IP. You probably want to set "Host" in httpHeaders instead.',
+    scheme: "Scheme to use for connecting to the host. Defaults to HTTP.",
+    httpHeaders: "Custom headers to set in the request. HTTP allows repeated headers.",
+  },
+  [`${CORE}.HTTPHeader`]: {
+    "": "HTTPHeader describes a custom header to be used in HTTP probes",
+    name: "The header field name. This will be canonicalized upon output, so case-variant names will be understood as the same header.",
+    value: "The header field value",
+  },
+  [`${CORE}.TCPSocketAction`]: {
+    "": "TCPSocketAction describes an action based on opening a socket",
+    port: "Number or name of the port to access on the container. Number must be in the range 1 to 65535. Name must be an IANA_SVC_NAME.",
+    host: "Optional: Host name to connect to, defaults to the pod IP.",
+  },
+  [`${CORE}.GRPCAction`]: {
+    "": "GRPCAction specifies an action involving a GRPC service.",
+    port: "Port number of the gRPC service. Number must be in the range 1 to 65535.",
+    service:
+      "Service is the name of the service to place in the gRPC HealthCheckRequest (see https://github.com/grpc/grpc/blob/master/doc/health-checking.md).",
+  },
+  [`${CORE}.Lifecycle`]: {
+    "": "Lifecycle describes actions that the management system should take in response to container lifecycle events. For the PostStart and PreStop lifecycle handlers, management of the container blocks until the action is complete, unless the container process fails, in which case the handler is aborted.",
+    postStart:
+      "PostStart is called immediately after a container is created. If the handler fails, the container is terminated and restarted according to its restart policy. More info: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks",
+    preStop:
+      "PreStop is called immediately before a container is terminated due to an API request or management event such as liveness/startup probe failure, preemption, resource contention, etc. More info: https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#container-hooks",
+  },
+  [`${CORE}.LifecycleHandler`]: {
+    "": "LifecycleHandler defines a specific action that should be taken in a lifecycle hook. One and only one of the fields, except TCPSocket must be specified.",
+    exec: "Exec specifies a command to execute in the container.",
+    httpGet: "HTTPGet specifies an HTTP GET request to perform.",
+    tcpSocket:
+      "Deprecated. TCPSocket is NOT supported as a LifecycleHandler and kept for backward compatibility. There is no validation of this field and lifecycle hooks will fail at runtime when it is specified.",
+    sleep: "Sleep represents a duration that the container should sleep.",
+  },
+  [`${CORE}.SleepAction`]: {
+    "": 'SleepAction describes a "sleep" action.',
+    seconds: "Seconds is the number of seconds to sleep.",
   },
   [`${CORE}.EphemeralContainer`]: {
     "": "An EphemeralContainer is a temporary container that you may add to an existing Pod for user-initiated activities such as debugging.",
@@ -520,6 +610,11 @@ export const requiredFields: Readonly<Record<string, readonly string[]>> = {
   [`${CORE}.DownwardAPIVolumeFile`]: ["path"],
   [`${CORE}.ServiceAccountTokenProjection`]: ["path"],
   [`${CORE}.HostPathVolumeSource`]: ["path"],
+  [`${CORE}.HTTPGetAction`]: ["port"],
+  [`${CORE}.HTTPHeader`]: ["name", "value"],
+  [`${CORE}.TCPSocketAction`]: ["port"],
+  [`${CORE}.GRPCAction`]: ["port"],
+  [`${CORE}.SleepAction`]: ["seconds"],
   [`${CORE}.Taint`]: ["key", "effect"],
   [`${CORE}.NodeAddress`]: ["type", "address"],
   [`${CORE}.NodeCondition`]: ["type", "status"],

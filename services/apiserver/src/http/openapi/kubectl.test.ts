@@ -158,6 +158,62 @@ describe("kubectl 1.32 against the discovery and OpenAPI documents", () => {
     expect(token.stdout).toContain("  path\t<string> -required-\n");
   });
 
+  it("explain pod.spec.containers.livenessProbe shows the inline handler and IntOrString ports", async () => {
+    const r = await server.kubectl(["explain", "pod.spec.containers.livenessProbe"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("FIELD: livenessProbe <Probe>");
+    expect(r.stdout).toContain("DESCRIPTION:\n    Periodic probe of container liveness.");
+    for (const field of [
+      "exec\t<ExecAction>",
+      "failureThreshold\t<integer>",
+      "grpc\t<GRPCAction>",
+      "httpGet\t<HTTPGetAction>",
+      "periodSeconds\t<integer>",
+      "tcpSocket\t<TCPSocketAction>",
+      "terminationGracePeriodSeconds\t<integer>",
+    ]) {
+      expect(r.stdout).toContain(`  ${field}\n`);
+    }
+    expect(r.stdout).not.toContain("handler");
+    const httpGet = await server.kubectl(["explain", "pod.spec.containers.livenessProbe.httpGet"]);
+    expect(httpGet.stdout).toContain("  port\t<IntOrString> -required-\n");
+    expect(httpGet.stdout).toContain("  httpHeaders\t<[]HTTPHeader>\n");
+    const port = await server.kubectl(["explain", "pod.spec.containers.readinessProbe.tcpSocket.port"]);
+    expect(port.code).toBe(0);
+    expect(port.stdout).toContain("FIELD: port <IntOrString>");
+    const preStop = await server.kubectl(["explain", "pod.spec.containers.lifecycle.preStop.sleep"]);
+    expect(preStop.stdout).toContain("  seconds\t<integer> -required-\n");
+  });
+
+  it("create -f of a pod with probes and lifecycle hooks gets past validation to the POST", async () => {
+    const manifest = [
+      "apiVersion: v1",
+      "kind: Pod",
+      "metadata:",
+      "  name: probed",
+      "  namespace: default",
+      "spec:",
+      "  containers:",
+      "  - name: web",
+      "    image: nginx",
+      "    ports: [{name: http, containerPort: 8080}]",
+      "    livenessProbe: {httpGet: {path: /healthz, port: http}, periodSeconds: 10}",
+      "    readinessProbe: {tcpSocket: {port: 8080}}",
+      "    lifecycle: {preStop: {sleep: {seconds: 5}}}",
+      "",
+    ].join("\n");
+    const r = await server.kubectl(["create", "--validate=true", "-f", "-"], manifest);
+    expect(r.stderr).toContain("Error from server (NotFound)");
+    const post = server.requests.at(-1)!;
+    expect(post.method).toBe("POST");
+    expect(post.url).toContain("/api/v1/namespaces/default/pods?");
+    const body = JSON.parse(post.body) as { spec: { containers: JsonObject[] } };
+    expect(body.spec.containers[0]).toMatchObject({
+      livenessProbe: { httpGet: { path: "/healthz", port: "http" }, periodSeconds: 10 },
+      readinessProbe: { tcpSocket: { port: 8080 } },
+    });
+  });
+
   it("apply --dry-run=server passes client-side validation and leaves it to the server (fieldValidation=Strict)", async () => {
     const sa =
       "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: dry\n  namespace: default\nautomountServiceAccountToken: false\n";

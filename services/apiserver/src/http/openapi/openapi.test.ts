@@ -107,6 +107,29 @@ describe("OpenAPI v3 index and documents", () => {
     expect(schemas["io.k8s.apimachinery.pkg.api.resource.Quantity"]).toMatchObject({
       oneOf: [{ type: "string" }, { type: "number" }],
     });
+    expect(schemas["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]).toMatchObject({
+      oneOf: [{ type: "integer" }, { type: "string" }],
+      format: "int-or-string",
+    });
+    // Probe.handler is inlined: its members are the probe's own keys.
+    expect(Object.keys(props("io.k8s.api.core.v1.Probe"))).toEqual([
+      "exec",
+      "failureThreshold",
+      "grpc",
+      "httpGet",
+      "initialDelaySeconds",
+      "periodSeconds",
+      "successThreshold",
+      "tcpSocket",
+      "terminationGracePeriodSeconds",
+      "timeoutSeconds",
+    ]);
+    expect(props("io.k8s.api.core.v1.HTTPGetAction").port).toMatchObject({
+      allOf: [{ $ref: "#/components/schemas/io.k8s.apimachinery.pkg.util.intstr.IntOrString" }],
+    });
+    expect(props("io.k8s.api.core.v1.Container").livenessProbe).toMatchObject({
+      allOf: [{ $ref: "#/components/schemas/io.k8s.api.core.v1.Probe" }],
+    });
     expect(props("io.k8s.api.core.v1.Secret").data).toMatchObject({
       type: "object",
       additionalProperties: { type: "string", format: "byte" },
@@ -257,6 +280,10 @@ describe("OpenAPI v2", () => {
       { group: "authentication.k8s.io", kind: "TokenReview", version: "v1" },
     ]);
     expect(defs["io.k8s.apimachinery.pkg.api.resource.Quantity"]).toMatchObject({ type: "string" });
+    expect(defs["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]).toMatchObject({
+      type: "string",
+      format: "int-or-string",
+    });
     const patch = (v2.paths as Record<string, JsonObject>)[
       "/api/v1/namespaces/{namespace}/serviceaccounts/{name}"
     ]!.patch as JsonObject;

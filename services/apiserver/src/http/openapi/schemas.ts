@@ -2,7 +2,8 @@
  * OpenAPI schemas generated from the protobuf descriptors, describing exactly the JSON the
  * codec (`toK8sJson`) writes: JSON field names, inline members flattened into their parent, int64
  * as `integer`/`int64`, bytes as `string`/`byte`, maps as `additionalProperties`, `metav1.Time` a
- * `date-time` string, `Quantity` a string (or number), `ExtraValue` an array of strings, and the
+ * `date-time` string, `Quantity` a string (or number), `IntOrString` an `int-or-string`, `ExtraValue`
+ * an array of strings, and the
  * list markers of the one patch-metadata table as `x-kubernetes-*` extensions.
  *
  * v3 wraps a `$ref` that carries a description in `allOf` (as Kubernetes' v3 documents do); v2
@@ -25,7 +26,7 @@ export interface SchemaRoot {
 
 /**
  * Definitions with a fixed schema (their JSON is not an object of fields): Time, Quantity,
- * RawExtension and the PATCH body `Patch`; undefined for any other name.
+ * IntOrString, RawExtension and the PATCH body `Patch`; undefined for any other name.
  */
 export function fixedDefinition(name: string, flavor: OpenApiFlavor): JsonObject | undefined {
   const description = fieldDocs[name]?.[""];
@@ -37,6 +38,14 @@ export function fixedDefinition(name: string, flavor: OpenApiFlavor): JsonObject
       // kube-openapi: OpenAPISchemaType string (v2), OpenAPIV3OneOfTypes string|number (v3).
       return withDescription(
         flavor === "v3" ? { oneOf: [{ type: "string" }, { type: "number" }] } : { type: "string" },
+      );
+    case "io.k8s.apimachinery.pkg.util.intstr.IntOrString":
+      // kube-openapi: OpenAPISchemaType string + format int-or-string (v2), OpenAPIV3OneOfTypes
+      // integer|string (v3, format kept).
+      return withDescription(
+        flavor === "v3"
+          ? { oneOf: [{ type: "integer" }, { type: "string" }], format: "int-or-string" }
+          : { type: "string", format: "int-or-string" },
       );
     case "io.k8s.apimachinery.pkg.runtime.RawExtension":
       return withDescription({ type: "object" });

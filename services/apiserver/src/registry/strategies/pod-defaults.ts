@@ -1,6 +1,7 @@
 /**
  * The v1 defaulting of Pods for the fields tokenplane models (pkg/apis/core/v1/defaults.go
- * SetDefaults_Pod, _PodSpec, _Container, _Volume, _SecretVolumeSource, ...), plus the v1
+ * SetDefaults_Pod, _PodSpec, _Container, _Probe, _HTTPGetAction, _Volume, _SecretVolumeSource, ...),
+ * plus the v1
  * conversion that keeps the deprecated `spec.serviceAccount` equal to `serviceAccountName`
  * (reference §3.5). Idempotent.
  */
@@ -33,12 +34,43 @@ export function imageTag(image: string): string {
 
 type ContainerLike = corev1.Container | corev1.EphemeralContainerCommon;
 
+/**
+ * SetDefaults_HTTPGetAction (pkg/apis/core/v1/defaults.go): an empty path is "/", an empty
+ * scheme is "HTTP". Applies to probe and lifecycle handlers alike.
+ */
+function defaultHttpGet(h: corev1.HTTPGetAction | undefined): void {
+  if (!h) return;
+  if (!h.path) h.path = "/";
+  if (!h.scheme) h.scheme = "HTTP";
+}
+
+/**
+ * SetDefaults_Probe (pkg/apis/core/v1/defaults.go): timeoutSeconds 1, periodSeconds 10,
+ * successThreshold 1 and failureThreshold 3 when zero; then the handler's own defaults
+ * (HTTPGetAction above, and GRPCAction.service `+default=""` from the generated defaulters).
+ */
+function defaultProbe(p: corev1.Probe | undefined): void {
+  if (!p) return;
+  if (p.timeoutSeconds === 0) p.timeoutSeconds = 1;
+  if (p.periodSeconds === 0) p.periodSeconds = 10;
+  if (p.successThreshold === 0) p.successThreshold = 1;
+  if (p.failureThreshold === 0) p.failureThreshold = 3;
+  defaultHttpGet(p.handler?.httpGet);
+  const grpc = p.handler?.grpc;
+  if (grpc && grpc.service === undefined) grpc.service = "";
+}
+
 /** SetDefaults_Container (and the EphemeralContainerCommon equivalent), SetDefaults_ContainerPort. */
 function defaultContainer(c: ContainerLike): void {
   if (!c.imagePullPolicy) c.imagePullPolicy = imageTag(c.image) === "latest" ? "Always" : "IfNotPresent";
   if (!c.terminationMessagePath) c.terminationMessagePath = terminationMessagePathDefault;
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = "File";
   for (const p of c.ports) if (!p.protocol) p.protocol = "TCP";
+  defaultProbe(c.livenessProbe);
+  defaultProbe(c.readinessProbe);
+  defaultProbe(c.startupProbe);
+  defaultHttpGet(c.lifecycle?.postStart?.httpGet);
+  defaultHttpGet(c.lifecycle?.preStop?.httpGet);
   for (const e of c.env)
     if (e.valueFrom?.fieldRef && !e.valueFrom.fieldRef.apiVersion) e.valueFrom.fieldRef.apiVersion = "v1";
   // SetDefaults_Pod: limits without requests default the requests.

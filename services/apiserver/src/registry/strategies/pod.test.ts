@@ -47,6 +47,36 @@ describe("pod defaulting", () => {
       enableServiceLinks: true,
     });
   });
+  it("defaults probes (SetDefaults_Probe) and HTTP GET actions (SetDefaults_HTTPGetAction)", () => {
+    const p = pod({
+      containers: [
+        {
+          name: "c",
+          image: "busybox:1.36",
+          livenessProbe: { httpGet: { port: "http" } },
+          readinessProbe: { tcpSocket: { port: 8080 }, periodSeconds: 5, failureThreshold: 1 },
+          startupProbe: { grpc: { port: 9090 } },
+          lifecycle: { postStart: { httpGet: { port: 80, path: "/up", scheme: "HTTPS" } } },
+        },
+      ],
+      ephemeralContainers: [
+        { name: "e", image: "busybox:1.36", lifecycle: { preStop: { httpGet: { port: 80 } } } },
+      ],
+    });
+    const c = toK8sJson(corev1.ContainerSchema, p.spec!.containers[0]!, false);
+    const defaults = { timeoutSeconds: 1, periodSeconds: 10, successThreshold: 1, failureThreshold: 3 };
+    expect(c.livenessProbe).toEqual({ httpGet: { path: "/", port: "http", scheme: "HTTP" }, ...defaults });
+    expect(c.readinessProbe).toEqual({
+      tcpSocket: { port: 8080 },
+      ...defaults,
+      periodSeconds: 5,
+      failureThreshold: 1,
+    });
+    expect(c.startupProbe).toEqual({ grpc: { port: 9090, service: "" }, ...defaults });
+    expect(c.lifecycle).toEqual({ postStart: { httpGet: { path: "/up", port: 80, scheme: "HTTPS" } } });
+    const e = p.spec!.ephemeralContainers[0]!.ephemeralContainerCommon!;
+    expect(e.lifecycle?.preStop?.httpGet).toMatchObject({ path: "/", scheme: "HTTP" });
+  });
   it("keeps serviceAccount equal to serviceAccountName", () => {
     const p = pod({ serviceAccountName: "a", serviceAccount: "b" });
     expect([p.spec!.serviceAccountName, p.spec!.serviceAccount]).toEqual(["a", "a"]);
