@@ -48,16 +48,29 @@ function tryListen(port: number, host: string): Promise<number | undefined> {
 }
 
 /**
- * A TCP port on `host` (default `127.0.0.1`) that was free a moment ago, drawn at random from
- * {@link candidatePorts}; the kernel's choice for port 0 only when 100 random draws were all taken.
- * Another process can still bind it before the caller does, so callers that can retry should.
+ * Ports this process has handed out. A port is free again the moment the probe closes it, so
+ * without this two draws for one stack (say admission's gRPC and metrics ports) could return the
+ * same port before either service binds it.
+ */
+const handedOut = new Set<number>();
+
+/**
+ * A TCP port on `host` (default `127.0.0.1`) that was free a moment ago and that this process has
+ * not handed out before, drawn at random from {@link candidatePorts}; the kernel's choice for
+ * port 0 only when 100 random draws were all taken. Another process can still bind it before the
+ * caller does, so callers that can retry should.
  */
 export async function freePort(host = "127.0.0.1", random: () => number = Math.random): Promise<number> {
   const [low, high] = candidatePorts();
   if (high >= low) {
     for (let attempt = 0; attempt < 100; attempt++) {
-      const port = await tryListen(low + Math.floor(random() * (high - low + 1)), host);
-      if (port !== undefined) return port;
+      const drawn = low + Math.floor(random() * (high - low + 1));
+      if (handedOut.has(drawn)) continue;
+      const port = await tryListen(drawn, host);
+      if (port !== undefined) {
+        handedOut.add(port);
+        return port;
+      }
     }
   }
   const port = await tryListen(0, host);

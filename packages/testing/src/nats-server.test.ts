@@ -46,6 +46,18 @@ describe("freePort", () => {
     }
   });
 
+  it("never hands out the same port twice in one process, even once it is free again", async () => {
+    const first = await freePort();
+    const [low, high] = candidatePorts();
+    // The first four draws land on `first` (free again, but handed out), then random ones.
+    let draws = 0;
+    const at = (first - low + 0.5) / (high - low + 1);
+    const second = await freePort("127.0.0.1", () => (++draws <= 4 ? at : Math.random()));
+    expect(second).not.toBe(first);
+    expect(draws).toBeGreaterThanOrEqual(5);
+    expect(second >= low && second <= high).toBe(true);
+  });
+
   it("reads the ephemeral range from the kernel's setting, with Linux's default as fallback", () => {
     expect(ephemeralPortRange(() => "40000\t50000\n")).toEqual([40000, 50000]);
     expect(
