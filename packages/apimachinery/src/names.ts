@@ -164,3 +164,37 @@ export function maskTrailingDash(name: string): string {
   if (name.length > 1 && name.endsWith("-")) return `${name.slice(0, -2)}a`;
   return name;
 }
+
+/** `InclusiveRangeError`. */
+export const inclusiveRangeError = (lo: number, hi: number) => `must be between ${lo} and ${hi}, inclusive`;
+
+/** `IsValidPortNum`: a non-zero port number, 1–65535. */
+export function isValidPortNum(port: number): string[] {
+  return port >= 1 && port <= 65535 ? [] : [inclusiveRangeError(1, 65535)];
+}
+
+/** `IsValidPortName`: an IANA_SVC_NAME (RFC 6335), lower case only. */
+export function isValidPortName(port: string): string[] {
+  const errs: string[] = [];
+  if (port.length > 15) errs.push(maxLenError(15));
+  if (!/^[-a-z0-9]+$/.test(port))
+    errs.push("must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)");
+  if (!/[a-z]/.test(port)) errs.push("must contain at least one letter (a-z)");
+  if (port.includes("--")) errs.push("must not contain consecutive hyphens");
+  if (port.startsWith("-") || port.endsWith("-")) errs.push("must not begin or end with a hyphen");
+  return errs;
+}
+
+const httpHeaderNameFmt = "[-A-Za-z0-9]+";
+
+/** `IsHTTPHeaderName`: Go's HTTP library's (stricter than RFC 7230) header field name. */
+export function isHTTPHeaderName(value: string): string[] {
+  if (new RegExp(`^${httpHeaderNameFmt}$`).test(value)) return [];
+  return [
+    regexError(
+      "a valid HTTP header must consist of alphanumeric characters or '-'",
+      httpHeaderNameFmt,
+      "X-Header-Name",
+    ),
+  ];
+}

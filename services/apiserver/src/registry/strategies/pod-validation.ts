@@ -16,6 +16,7 @@ import {
 } from "@tokenplane/apimachinery";
 import { corev1 } from "@tokenplane/proto";
 import { validateMetaCreate, validateMetaUpdate } from "../meta-validation.js";
+import { forbidInitContainerProbes, validateContainerProbes } from "./pod-probes.js";
 import { type PodValidationOptions, validateVolumes } from "./pod-volumes.js";
 
 const spec = FieldPath.root("spec");
@@ -98,21 +99,26 @@ function validateContainerCommon(c: ContainerLike, volumes: Set<string>, p: Fiel
   return errs;
 }
 
-/** `validateContainers` / `validateInitContainers`: names unique across both lists. */
+/**
+ * `validateContainers` / `validateInitContainers`: names unique across both lists; hooks and
+ * probes are validated on regular containers and forbidden on (non-sidecar) init containers.
+ */
 function validateContainerList(
   list: readonly corev1.Container[],
   volumes: Set<string>,
   names: Set<string>,
   fld: FieldPath,
-  required: boolean,
+  init: boolean,
+  gracePeriod: bigint | undefined,
 ): FieldError[] {
-  if (required && list.length === 0) return [fieldError.required(fld)];
+  if (!init && list.length === 0) return [fieldError.required(fld)];
   const errs: FieldError[] = [];
   list.forEach((c, i) => {
     const p = fld.index(i);
     errs.push(...validateContainerCommon(c, volumes, p));
     if (names.has(c.name)) errs.push(fieldError.duplicate(p.child("name"), c.name));
     else names.add(c.name);
+    errs.push(...(init ? forbidInitContainerProbes(c, p) : validateContainerProbes(c, gracePeriod, p)));
   });
   return errs;
 }
@@ -141,6 +147,10 @@ function validateEphemeralContainers(
     if (res && (Object.keys(res.limits).length || Object.keys(res.requests).length)) {
       errs.push(fieldError.forbidden(p.child("resources"), forbidden));
     }
+    // validateFieldAllowList walks the struct in field order: the probes, then lifecycle.
+    for (const name of ["livenessProbe", "readinessProbe", "startupProbe", "lifecycle"] as const) {
+      if (c?.[name]) errs.push(fieldError.forbidden(p.child(name), forbidden));
+    }
     c?.volumeMounts.forEach((vm, j) => {
       if (vm.subPath)
         errs.push(fieldError.forbidden(p.child("volumeMounts").index(j).child("subPath"), forbidden));
@@ -155,9 +165,20 @@ function validateEphemeralContainers(
 export function validatePodSpec(podSpec: corev1.PodSpec, opts: PodValidationOptions = {}): FieldError[] {
   const { errs, names: volumes } = validateVolumes(podSpec.volumes, spec.child("volumes"), opts);
   const names = new Set<string>();
-  errs.push(...validateContainerList(podSpec.containers, volumes, names, spec.child("containers"), true));
+  // Kubernetes passes the pod's grace period pointer on; a nil one skips the sleep-hook bound.
+  const grace = podSpec.terminationGracePeriodSeconds;
   errs.push(
-    ...validateContainerList(podSpec.initContainers, volumes, names, spec.child("initContainers"), false),
+    ...validateContainerList(podSpec.containers, volumes, names, spec.child("containers"), false, grace),
+  );
+  errs.push(
+    ...validateContainerList(
+      podSpec.initContainers,
+      volumes,
+      names,
+      spec.child("initContainers"),
+      true,
+      grace,
+    ),
   );
   errs.push(...validateEphemeralContainers(podSpec, volumes, names));
   errs.push(...oneOf(podSpec.restartPolicy, restartPolicies, spec.child("restartPolicy")));
