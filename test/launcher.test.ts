@@ -7,17 +7,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort } from "@tokenplane/testing";
+import { candidatePorts, freePort } from "@tokenplane/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 const repoRoot = path.resolve(import.meta.dirname, "..");
 const home = mkdtempSync(path.join(tmpdir(), "tokenplane-launcher-"));
 
-/** A block of `count` consecutive free ports. */
+/** A block of `count` consecutive free ports, outside the kernel's ephemeral range as freePort's are. */
 async function freePortBlock(count: number): Promise<number> {
+  const [low, high] = candidatePorts();
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const base = low + Math.floor(Math.random() * (high - low - count));
     let ok = true;
     for (let p = base; p < base + count && ok; p++) ok = await portFree(p);
     if (ok) return base;

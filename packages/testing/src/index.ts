@@ -3,7 +3,7 @@
  */
 
 // Private NATS servers for tests.
-export { freePort } from "./free-port.js";
+export { candidatePorts, freePort } from "./free-port.js";
 export { type KubectlOptions, type KubectlResult, kubectlBinary, runKubectl } from "./kubectl.js";
 export {
   findNatsServer,
