@@ -22,13 +22,20 @@ export function ephemeralPortRange(
 }
 
 /**
- * The ports {@link freePort} draws from: the larger block outside the ephemeral range, above the
- * privileged ports. A port the kernel handed out for port 0 can be taken again by any outgoing
+ * The lowest port drawn: above the WHATWG Fetch standard's "bad ports" (the highest is 10080),
+ * which Node's fetch refuses to connect to ("fetch failed": a service's /healthz on 10080 was
+ * never seen healthy), and above the fixed ports of `pnpm start` (4222-9105).
+ */
+const LOWEST_PORT = 10_081;
+
+/**
+ * The ports {@link freePort} draws from: the larger block outside the ephemeral range, above
+ * {@link LOWEST_PORT}. A port the kernel handed out for port 0 can be taken again by any outgoing
  * connection before the child process binds it (seen as EADDRINUSE when many e2e stacks start
  * at once); a port outside the ephemeral range can only be taken by another explicit bind.
  */
 export function candidatePorts(range: readonly [number, number] = ephemeralPortRange()): [number, number] {
-  const below: [number, number] = [10_000, range[0] - 1];
+  const below: [number, number] = [LOWEST_PORT, range[0] - 1];
   const above: [number, number] = [range[1] + 1, 65_535];
   const size = ([a, b]: [number, number]) => Math.max(0, b - a + 1);
   return size(below) >= size(above) ? below : above;

@@ -65,7 +65,9 @@ describe("freePort", () => {
         throw new Error("ENOENT");
       }),
     ).toEqual([32768, 60999]);
-    expect(candidatePorts([32768, 60999])).toEqual([10000, 32767]);
+    expect(candidatePorts([32768, 60999])).toEqual([10081, 32767]);
+    // Never a port Node's fetch refuses (the Fetch standard's bad ports end at 10080).
+    expect(candidatePorts([20000, 64000])).toEqual([10081, 19999]);
     expect(candidatePorts([1024, 20000])).toEqual([20001, 65535]);
   });
 });
