@@ -186,10 +186,11 @@ export function isValidPortName(port: string): string[] {
 }
 
 const httpHeaderNameFmt = "[-A-Za-z0-9]+";
+const httpHeaderNameRegexp = new RegExp(`^${httpHeaderNameFmt}$`);
 
 /** `IsHTTPHeaderName`: Go's HTTP library's (stricter than RFC 7230) header field name. */
 export function isHTTPHeaderName(value: string): string[] {
-  if (new RegExp(`^${httpHeaderNameFmt}$`).test(value)) return [];
+  if (httpHeaderNameRegexp.test(value)) return [];
   return [
     regexError(
       "a valid HTTP header must consist of alphanumeric characters or '-'",

@@ -10,8 +10,10 @@ import {
   FieldPath,
   fieldError,
   goQuote,
+  inclusiveRangeError,
   isDNS1123Label,
   isDNS1123Subdomain,
+  isValidPortNum,
   toK8sJson,
 } from "@tokenplane/apimachinery";
 import { corev1 } from "@tokenplane/proto";
@@ -76,14 +78,9 @@ function validateContainerCommon(c: ContainerLike, volumes: Set<string>, p: Fiel
   c.ports.forEach((port, i) => {
     const pp = p.child("ports").index(i);
     if (port.containerPort === 0) errs.push(fieldError.required(pp.child("containerPort")));
-    else if (port.containerPort < 1 || port.containerPort > 65535) {
-      errs.push(
-        fieldError.invalid(
-          pp.child("containerPort"),
-          port.containerPort,
-          "must be between 1 and 65535, inclusive",
-        ),
-      );
+    else {
+      for (const msg of isValidPortNum(port.containerPort))
+        errs.push(fieldError.invalid(pp.child("containerPort"), port.containerPort, msg));
     }
     errs.push(...oneOf(port.protocol, protocols, pp.child("protocol")));
   });
@@ -198,11 +195,7 @@ export function validatePodSpec(podSpec: corev1.PodSpec, opts: PodValidationOpti
   const ads = podSpec.activeDeadlineSeconds;
   if (ads !== undefined && (ads < 1n || ads > 2147483647n)) {
     errs.push(
-      fieldError.invalid(
-        spec.child("activeDeadlineSeconds"),
-        ads,
-        "must be between 1 and 2147483647, inclusive",
-      ),
+      fieldError.invalid(spec.child("activeDeadlineSeconds"), ads, inclusiveRangeError(1, 2147483647)),
     );
   }
   if (podSpec.hostname)
@@ -295,11 +288,7 @@ export function validatePodUpdate(pod: corev1.Pod, old: corev1.Pod): FieldError[
   if (ads !== undefined) {
     if (ads < 0n || ads > 2147483647n) {
       errs.push(
-        fieldError.invalid(
-          spec.child("activeDeadlineSeconds"),
-          ads,
-          "must be between 0 and 2147483647, inclusive",
-        ),
+        fieldError.invalid(spec.child("activeDeadlineSeconds"), ads, inclusiveRangeError(0, 2147483647)),
       );
       return errs;
     }
