@@ -62,7 +62,7 @@ export interface KubeletSimBenchOptions {
   readonly scaleBudgetSeconds?: number;
   /** Show progress bars (default: when stderr is a terminal). */
   readonly progress?: boolean;
-  /** Where lines of the report go; default console.log. */
+  /** Where lines of the report go; default standard output. */
   readonly log?: (line: string) => void;
 }
 
@@ -758,7 +758,7 @@ export async function runKubeletSimBench(
     scaleBudgetSeconds: options.scaleBudgetSeconds ?? 1800,
     progress: options.progress ?? process.stderr.isTTY === true,
   };
-  const log = options.log ?? ((l: string) => console.log(l));
+  const log = options.log ?? ((l: string) => process.stdout.write(`${l}\n`));
   const runs: KubeletSimBenchFigures[] = [];
   for (const alg of options.algorithms ?? ["ES256", "RS256"]) runs.push(await runOne(alg, o, log));
   if (runs.length === 2) {
@@ -789,7 +789,7 @@ if (
   path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)
 ) {
   if (process.argv.includes("--help") || process.argv.includes("-h")) {
-    console.log(`Usage: npx tsx bench/kubelet-sim.ts [flags]
+    process.stdout.write(`Usage: npx tsx bench/kubelet-sim.ts [flags]
 
 Starts nats-server, apiserver, admission, token-controller and one kubelet-sim, then measures
 node registration, pod bursts, steady token rotation and memory per pod (medians and ratios).
@@ -805,7 +805,8 @@ Flags (defaults in brackets):
   --concurrency=N         pod creations in flight [64]
   --budget=S              seconds allowed for the scale phase [1800]
   --alg=ES256,RS256       signing key algorithms [ES256,RS256]
-  --json=FILE             also write the figures as JSON`);
+  --json=FILE             also write the figures as JSON
+`);
     process.exit(0);
   }
   const num = (name: string) => (arg(name) === undefined ? undefined : Number(arg(name)));
@@ -828,5 +829,5 @@ Flags (defaults in brackets):
   const out = arg("json");
   if (out !== undefined) writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   if (existsSync("/proc/loadavg"))
-    console.log(`load average at the end: ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+    process.stdout.write(`load average at the end: ${readFileSync("/proc/loadavg", "utf8").trim()}\n`);
 }

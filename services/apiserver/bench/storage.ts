@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { openFileStore } from "../src/storage/file-store.js";
 import { createMemoryStore } from "../src/storage/memory-store.js";
 import type { Storage } from "../src/storage/storage.js";
+import { median } from "./median.js";
 
 /** Options of {@link runStorageBench}. */
 export interface StorageBenchOptions {
@@ -112,12 +113,6 @@ async function concurrent(s: Storage, n: number, writers: number, value: Uint8Ar
     for (let i = next++; i < n; i = next++) await s.create(`/registry/secrets/bench/c-${i}`, value);
   };
   await Promise.all(Array.from({ length: writers }, worker));
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** The figures as text, one line each. */

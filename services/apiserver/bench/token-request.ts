@@ -20,6 +20,7 @@ import { createRegistry } from "../src/registry/store.js";
 import { systemContext } from "../src/request/context.js";
 import { createMemoryStore } from "../src/storage/memory-store.js";
 import { createTokenRequestHandler } from "../src/tokens/token-request.js";
+import { median } from "./median.js";
 
 /** Options of {@link runTokenRequestBench}. */
 export interface TokenRequestBenchOptions {
@@ -169,12 +170,6 @@ async function rate(n: number, run: (n: number) => Promise<void>): Promise<numbe
 function percentile(xs: number[], q: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 /** The figures as an aligned text table. */
