@@ -67,22 +67,36 @@ async function main(): Promise<number> {
 
   const running: ServiceProcess[] = [];
   let stopping = false;
+  let finish!: (code: number) => void;
+  const done = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  /** Stops every child, last started first; the first call decides the exit code. */
   const stopAll = async (code: number): Promise<number> => {
-    if (stopping) return code;
+    if (stopping) return done;
     stopping = true;
     say("stopping...");
-    for (const p of [...running].reverse()) {
-      await p.stop(10_000);
-    }
+    for (let p = running.pop(); p !== undefined; p = running.pop()) await p.stop(10_000);
     say("stopped");
+    finish(code);
     return code;
+  };
+  // Installed before anything starts: Ctrl-C during start-up must stop what is already running
+  // (with Node's default handler the launcher died and left nats-server and services behind).
+  const onSignal = () => void stopAll(0);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  /** Keeps a started child; one that started while stopping is stopped at once. */
+  const track = (p: ServiceProcess) => {
+    if (stopping) void p.stop(10_000);
+    else running.push(p);
   };
 
   let natsUrl = cfg.natsUrl;
   try {
     if (!natsUrl) {
       const nats = await startNatsProcess({ host, port: cfg.natsPort, storeDir: layout.natsDir }, sink);
-      running.push(nats.process);
+      track(nats.process);
       natsUrl = nats.url;
     }
     const ports = cfg.portBase ? consecutivePorts(cfg.portBase) : defaultPorts;
@@ -91,6 +105,7 @@ async function main(): Promise<number> {
     const missing = startOrder.filter((n) => wanted.includes(n) && !serviceEntry(n));
     if (missing.length) say(`not started (not built yet in this checkout): ${missing.join(", ")}`);
     for (const name of present) {
+      if (stopping) return done;
       const spec = serviceProcessSpec(name, {
         layout,
         ports,
@@ -101,29 +116,28 @@ async function main(): Promise<number> {
         logLevel: cfg.logLevel,
       });
       const proc = startProcess(spec, sink);
-      running.push(proc);
+      track(proc);
       await proc.waitHealthy(60_000);
       say(`${name} is healthy`);
     }
+    if (stopping) return done;
     const kubeconfig = await writeAdminKubeconfig(layout, `https://${host}:${ports.apiserver.https}`);
     say(`ready. Use it with:  export KUBECONFIG=${kubeconfig}; kubectl get serviceaccounts`);
   } catch (err) {
+    // A child stopped by Ctrl-C during start-up fails its health wait: not a start-up failure.
+    if (stopping) return done;
     log.error({ err }, "start-up failed");
     return stopAll(1);
   }
 
-  return new Promise<number>((resolve) => {
-    const onSignal = () => void stopAll(0).then(resolve);
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    for (const p of running) {
-      void p.exited.then((info) => {
-        if (stopping) return;
-        say(`${p.name} exited unexpectedly (code ${info.code}, signal ${info.signal}); stopping the stack`);
-        void stopAll(1).then(resolve);
-      });
-    }
-  });
+  for (const p of running) {
+    void p.exited.then((info) => {
+      if (stopping) return;
+      say(`${p.name} exited unexpectedly (code ${info.code}, signal ${info.signal}); stopping the stack`);
+      void stopAll(1);
+    });
+  }
+  return done;
 }
 
 main().then(

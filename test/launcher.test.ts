@@ -103,4 +103,21 @@ describe("pnpm start", () => {
     expect(await portFree(natsPort)).toBe(true);
     expect(await portFree(base)).toBe(true);
   });
+
+  it("stops what it has started when interrupted during start-up", async () => {
+    const natsPort = await freePort();
+    const base = await freePortBlock(13);
+    const run = startLauncher(natsPort, base);
+    // The first healthy service: NATS and at least one service run, the rest are still to come.
+    await waitFor(run, " is healthy");
+    expect(run.output()).not.toContain("ready. Use it with:");
+    run.child.kill("SIGINT");
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain("stopped");
+    expect(run.output()).not.toContain("start-up failed");
+    // Nothing is left listening: not NATS, nor any service port of the block.
+    expect(await portFree(natsPort)).toBe(true);
+    for (let port = base; port < base + 13; port++)
+      expect([port, await portFree(port)]).toEqual([port, true]);
+  });
 });
